@@ -1,0 +1,121 @@
+# Build the kernel (with every user program embedded), run it, grade it.
+#
+#   make            build bin/kernel
+#   make qemu       boot it and run forktest   (PROG=hello, MEM=256M,
+#                   TRACE=cow, BOOTARGS="key=value ..." to change that)
+#   make grade      build once, run every test (T=name for one test)
+#   make debug      boot and wait for gdb;  make gdb  attaches gdb-multiarch
+#   make compile_commands.json   for clangd and other editors
+
+CROSS   ?= riscv64-unknown-elf-
+CC      := $(CROSS)gcc
+LD      := $(CROSS)ld
+OBJDUMP := $(CROSS)objdump
+QEMU    := qemu-system-riscv64
+GDB     := gdb-multiarch
+
+PROG     ?= forktest
+MEM      ?= 128M
+TRACE    ?=
+BOOTARGS ?=
+
+ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
+CFLAGS    := $(ARCHFLAGS) -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+             -ffreestanding -fno-builtin -nostdlib -nostdinc \
+             -fno-stack-protector -fno-pic -fno-omit-frame-pointer \
+             -fno-strict-aliasing -MMD -MP
+ASFLAGS   := $(ARCHFLAGS) -g -MMD -MP -D__ASSEMBLY__
+
+KERN_DIRS := boot kern/init kern/debug kern/driver kern/trap kern/mm \
+             kern/process kern/schedule kern/syscall kern/sync kern/libs kern/fs
+KERN_INC  := -Ilibs $(addprefix -I,$(wildcard $(KERN_DIRS)))
+USER_INC  := -Ilibs -Iuser/libs
+
+LIBS_SRC  := $(wildcard libs/*.c)
+KERN_SRC  := $(foreach d,$(KERN_DIRS),$(wildcard $(d)/*.c $(d)/*.S)) $(LIBS_SRC)
+ULIB_SRC  := $(wildcard user/libs/*.c user/libs/*.S) $(LIBS_SRC)
+USER_SRC  := $(wildcard user/*.c)
+USER_PROGS := $(basename $(notdir $(USER_SRC)))
+
+KERN_OBJ  := $(patsubst %,obj/kern/%.o,$(basename $(KERN_SRC))) obj/userprogs.o
+ULIB_OBJ  := $(patsubst %,obj/ulib/%.o,$(basename $(ULIB_SRC)))
+USER_ELF  := $(patsubst %,obj/user/%.elf,$(USER_PROGS))
+
+.PHONY: all qemu debug gdb grade bench docs clean toolchain
+all: bin/kernel
+
+# Install the cross compiler and QEMU on first use (Debian/Ubuntu).
+toolchain:
+	@command -v $(CC) >/dev/null && command -v $(QEMU) >/dev/null || tools/setup.sh
+
+# ---- kernel ---------------------------------------------------------------
+obj/kern/%.o: %.c | toolchain
+	@mkdir -p $(@D)
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS) $(KERN_INC) -c $< -o $@
+
+obj/kern/%.o: %.S | toolchain
+	@mkdir -p $(@D)
+	@echo "  AS    $<"
+	@$(CC) $(ASFLAGS) $(KERN_INC) -c $< -o $@
+
+bin/kernel: $(KERN_OBJ) tools/kernel.ld
+	@mkdir -p $(@D)
+	@echo "  LD    $@"
+	@$(LD) -m elf64lriscv -nostdlib -T tools/kernel.ld -o $@ $(KERN_OBJ)
+	@$(OBJDUMP) -S $@ > obj/kernel.asm
+
+# ---- user programs, embedded in the kernel image ---------------------------
+obj/ulib/%.o: %.c | toolchain
+	@mkdir -p $(@D)
+	@echo "  CC    $< (user)"
+	@$(CC) $(CFLAGS) $(USER_INC) -c $< -o $@
+
+obj/ulib/%.o: %.S | toolchain
+	@mkdir -p $(@D)
+	@$(CC) $(ASFLAGS) $(USER_INC) -c $< -o $@
+
+obj/user/%.o: user/%.c | toolchain
+	@mkdir -p $(@D)
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS) $(USER_INC) -c $< -o $@
+
+obj/user/%.elf: obj/user/%.o $(ULIB_OBJ) tools/user.ld
+	@$(LD) -m elf64lriscv -nostdlib -T tools/user.ld -o $@ $(ULIB_OBJ) $<
+
+# The program table is rewritten only when the set of programs changes.
+obj/userprogs.S: $(USER_ELF) tools/mkprogs.sh FORCE
+	@mkdir -p $(@D)
+	@tools/mkprogs.sh $@ $(USER_PROGS)
+
+obj/userprogs.o: obj/userprogs.S $(USER_ELF)
+	@echo "  EMBED $(words $(USER_PROGS)) user programs"
+	@$(CC) $(ASFLAGS) -c $< -o $@
+
+.PHONY: FORCE
+FORCE:
+
+# ---- running --------------------------------------------------------------
+RUNARGS := -m $(MEM) -- prog=$(PROG) $(if $(TRACE),trace=$(TRACE)) $(BOOTARGS)
+
+qemu: bin/kernel
+	@tools/qemu.sh $(RUNARGS)
+
+debug: bin/kernel
+	@echo "QEMU waits for gdb on localhost:1234 (run 'make gdb' in another terminal)"
+	@tools/qemu.sh -g $(RUNARGS)
+
+gdb:
+	$(GDB) -q -ex 'set architecture riscv:rv64' -ex 'file bin/kernel' \
+	    -ex 'target remote localhost:1234'
+
+grade: | toolchain
+	@./grade.sh $(T)
+
+compile_commands.json: FORCE
+	@tools/compdb.sh "$(CC)" "$(CFLAGS) $(KERN_INC)" "$(CFLAGS) $(USER_INC)" > $@
+
+clean:
+	rm -rf obj bin compile_commands.json
+
+-include $(shell find obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Boot bin/kernel under QEMU's virt machine with OpenSBI.
+# Usage: tools/qemu.sh [-m MEM] [-g] [-i] [-k KERNEL] -- bootarg...
+#   -g  wait for gdb on tcp::1234     -i  count instructions (-icount)
+# The words after -- become the kernel's boot arguments. The kernel
+# powers the machine off when it is done, so this returns by itself.
+mem=128M; kernel=bin/kernel; extra=
+while [ $# -gt 0 ]; do
+    case $1 in
+        -m) mem=$2; shift 2 ;;
+        -k) kernel=$2; shift 2 ;;
+        -g) extra="$extra -S -gdb tcp::1234"; shift ;;
+        -i) extra="$extra -icount shift=0,align=off,sleep=off"; shift ;;
+        --) shift; break ;;
+        *) echo "usage: $0 [-m MEM] [-g] [-i] [-k KERNEL] -- bootarg..." >&2; exit 2 ;;
+    esac
+done
+# shellcheck disable=SC2086
+exec qemu-system-riscv64 -machine virt -nographic -bios default -m "$mem" \
+    -no-reboot -kernel "$kernel" -append "$*" $extra
