@@ -1,0 +1,187 @@
+#include <string.h>
+
+/*
+ * String and memory helpers shared by the kernel and user programs.
+ * Plain byte loops: easy to read and to step through in gdb.
+ *
+ * GCC may turn a byte-copy or byte-fill loop into a call to memcpy or
+ * memset, which inside memcpy/memset themselves would recurse forever;
+ * NO_LIBCALL keeps the loops as loops.
+ */
+#define NO_LIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
+
+/* Number of characters before the terminating NUL. */
+size_t strlen(const char *s) {
+    size_t n = 0;
+    while (s[n] != '\0') {
+        n++;
+    }
+    return n;
+}
+
+/* Like strlen, but looks at no more than len characters. */
+size_t strnlen(const char *s, size_t len) {
+    size_t n = 0;
+    while (n < len && s[n] != '\0') {
+        n++;
+    }
+    return n;
+}
+
+/* Copy src, NUL included, to dst; returns dst. */
+char *strcpy(char *dst, const char *src) {
+    char *d = dst;
+    while ((*d++ = *src++) != '\0') {
+    }
+    return dst;
+}
+
+/*
+ * Copy at most len characters of src to dst and fill the rest of the
+ * len bytes with NULs. dst is not terminated if src has len or more
+ * characters. Returns dst.
+ */
+NO_LIBCALL char *strncpy(char *dst, const char *src, size_t len) {
+    size_t i = 0;
+    for (; i < len && src[i] != '\0'; i++) {
+        dst[i] = src[i];
+    }
+    for (; i < len; i++) {
+        dst[i] = '\0';
+    }
+    return dst;
+}
+
+/* <0, 0 or >0 as s1 sorts before, equal to or after s2 (unsigned bytes). */
+int strcmp(const char *s1, const char *s2) {
+    while (*s1 != '\0' && *s1 == *s2) {
+        s1++;
+        s2++;
+    }
+    return (int)(unsigned char)*s1 - (int)(unsigned char)*s2;
+}
+
+/* strcmp on at most the first n characters. */
+int strncmp(const char *s1, const char *s2, size_t n) {
+    for (; n > 0; n--, s1++, s2++) {
+        if (*s1 != *s2 || *s1 == '\0') {
+            return (int)(unsigned char)*s1 - (int)(unsigned char)*s2;
+        }
+    }
+    return 0;
+}
+
+/* First c in s, or NULL if s has none. */
+char *strchr(const char *s, char c) {
+    for (; *s != '\0'; s++) {
+        if (*s == c) {
+            return (char *)s;
+        }
+    }
+    return NULL;
+}
+
+/* First c in s, or the terminating NUL if s has none (never NULL). */
+char *strfind(const char *s, char c) {
+    while (*s != '\0' && *s != c) {
+        s++;
+    }
+    return (char *)s;
+}
+
+/* Value of digit character ch, or 36 (larger than any base) if none. */
+static int digit_value(char ch) {
+    if (ch >= '0' && ch <= '9') {
+        return ch - '0';
+    }
+    if (ch >= 'a' && ch <= 'z') {
+        return ch - 'a' + 10;
+    }
+    if (ch >= 'A' && ch <= 'Z') {
+        return ch - 'A' + 10;
+    }
+    return 36;
+}
+
+/*
+ * Parse an integer: leading blanks, an optional sign, then digits in
+ * base (2..36). Base 0 picks 16 for "0x", 8 for a leading "0", else 10;
+ * base 16 also accepts "0x". If endptr is not NULL it gets the first
+ * character not used. Overflow is not detected.
+ */
+long strtol(const char *s, char **endptr, int base) {
+    unsigned long value = 0;
+    bool negative = false;
+    int d;
+
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    if (*s == '+' || *s == '-') {
+        negative = (*s == '-');
+        s++;
+    }
+    if ((base == 0 || base == 16) && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')
+        && digit_value(s[2]) < 16) {
+        s += 2;
+        base = 16;
+    } else if (base == 0) {
+        base = (s[0] == '0') ? 8 : 10;
+    }
+    while ((d = digit_value(*s)) < base) {
+        value = value * base + d;
+        s++;
+    }
+    if (endptr != NULL) {
+        *endptr = (char *)s;
+    }
+    return negative ? -(long)value : (long)value;
+}
+
+/* Fill n bytes at s with c; returns s. */
+NO_LIBCALL void *memset(void *s, char c, size_t n) {
+    char *p = s;
+    while (n-- > 0) {
+        *p++ = c;
+    }
+    return s;
+}
+
+/* Copy n bytes from src to dst; the two may overlap. Returns dst. */
+NO_LIBCALL void *memmove(void *dst, const void *src, size_t n) {
+    const char *s = src;
+    char *d = dst;
+
+    if (s < d && d < s + n) {
+        /* dst starts inside src: copy from the end backwards */
+        while (n-- > 0) {
+            d[n] = s[n];
+        }
+    } else {
+        while (n-- > 0) {
+            *d++ = *s++;
+        }
+    }
+    return dst;
+}
+
+/* Copy n bytes from src to dst; they must not overlap. Returns dst. */
+NO_LIBCALL void *memcpy(void *dst, const void *src, size_t n) {
+    const char *s = src;
+    char *d = dst;
+    while (n-- > 0) {
+        *d++ = *s++;
+    }
+    return dst;
+}
+
+/* <0, 0 or >0 as the first differing byte of v1 is below, (none), above v2's. */
+int memcmp(const void *v1, const void *v2, size_t n) {
+    const unsigned char *a = v1, *b = v2;
+    for (; n > 0; n--, a++, b++) {
+        if (*a != *b) {
+            return (int)*a - (int)*b;
+        }
+    }
+    return 0;
+}
