@@ -1,0 +1,53 @@
+/*
+ * First instructions of the kernel. OpenSBI jumps here in S-mode with
+ * the MMU off, at physical address 0x80200000, with a0 = hart id and
+ * a1 = physical address of the device tree. The kernel is linked at
+ * 0xFFFFFFFFC0200000, so before any C code runs we:
+ *
+ *   1. point satp at boot_page_table, which maps the first GiB of RAM twice:
+ *      at its own address (so the instruction after `csrw satp` can still
+ *      be fetched) and at 0xFFFFFFFFC0000000 (where the kernel is linked);
+ *   2. jump to the linked (high) address of kern_init on the boot stack.
+ *
+ * pmm_init later replaces boot_page_table with a finer page table that drops
+ * the identity mapping.
+ */
+#include <mmu.h>
+#include <riscv.h>
+
+    .section .text.kern_entry
+    .globl kern_entry
+kern_entry:
+    /* satp = Sv39 | PPN(boot_page_table); `la` is PC-relative: a physical address here */
+    la      t0, boot_page_table
+    srli    t0, t0, PGSHIFT
+    li      t1, SATP_SV39
+    or      t0, t0, t1
+    sfence.vma
+    csrw    satp, t0
+    sfence.vma
+
+    /* Now running on the identity half: load absolute (high) addresses. */
+    lui     sp, %hi(bootstacktop)
+    addi    sp, sp, %lo(bootstacktop)
+    lui     t0, %hi(kern_init)
+    addi    t0, t0, %lo(kern_init)
+    jr      t0                          /* kern_init(hartid, fdt_pa) */
+
+    .section .data.boot_page_table
+    .balign PGSIZE
+    .globl boot_page_table
+boot_page_table:
+    /* 1 GiB leaves: V R W X A D, PPN of 0x80000000 */
+    .zero 2 * 8
+    .dword (0x80000 << PTE_PPN_SHIFT) | PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D
+    .zero (511 - 3) * 8
+    .dword (0x80000 << PTE_PPN_SHIFT) | PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D
+
+    .section .data
+    .balign PGSIZE
+    .globl bootstack
+bootstack:
+    .space KSTACKSIZE
+    .globl bootstacktop
+bootstacktop:

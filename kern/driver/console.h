@@ -1,0 +1,7 @@
+#ifndef __KERN_DRIVER_CONSOLE_H__
+#define __KERN_DRIVER_CONSOLE_H__
+
+void cons_putc(int c);
+int cons_getc(void);
+
+#endif /* !__KERN_DRIVER_CONSOLE_H__ */

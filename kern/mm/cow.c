@@ -1,0 +1,111 @@
+#include <cow.h>
+#include <pmm.h>
+#include <vmm.h>
+#include <proc.h>
+#include <bootargs.h>
+#include <string.h>
+#include <stdio.h>
+#include <error.h>
+
+/* Boot argument cow=off makes fork copy eagerly; trace=cow logs each event. */
+static bool cow_on = true;
+static bool cow_trace_on = false;
+
+static struct {
+    size_t fork_shared, fork_copied;
+    size_t faults, copies, reuses;
+} stats;
+
+void cow_init(void) {
+    cow_on = bootarg_is("cow", "on", true);
+    cow_trace_on = bootarg_is("trace", "cow", false);
+    cprintf("copy-on-write fork: %s%s\n", cow_on ? "on" : "off (eager copy)",
+            cow_trace_on ? ", tracing" : "");
+}
+
+bool cow_enabled(void) {
+    return cow_on;
+}
+
+bool cow_tracing(void) {
+    return cow_trace_on;
+}
+
+/* Print one "cow: ..." trace line when trace=cow is on. */
+void cow_trace(const char *fmt, ...) {
+    if (!cow_trace_on) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    cprintf("cow: ");
+    vcprintf(fmt, ap);
+    cprintf("\n");
+    va_end(ap);
+}
+
+void cow_count_fork(size_t shared, size_t copied) {
+    stats.fork_shared += shared;
+    stats.fork_copied += copied;
+}
+
+/* PTEs shared at fork since boot (fork's trace line reports the change). */
+size_t cow_shared_total(void) {
+    return stats.fork_shared;
+}
+
+void cow_fill_memstat(struct memstat *st) {
+    st->fork_shared = stats.fork_shared;
+    st->fork_copied = stats.fork_copied;
+    st->cow_faults = stats.faults;
+    st->cow_copies = stats.copies;
+    st->cow_reuses = stats.reuses;
+    st->cow_enabled = cow_on;
+}
+
+static int current_pid(void) {
+    return current != NULL ? current->pid : -1;
+}
+
+/* Sole owner: make the page writable again in place. Never fails. */
+static int wp_page_reuse(struct mm_struct *mm, uintptr_t la, pte_t *ptep) {
+    *ptep = pte_mkwrite(*ptep);
+    tlb_invalidate(mm->pgdir, la);
+    stats.reuses++;
+    cow_trace("pid %d va 0x%lx: reuse (ref 1)", current_pid(), la);
+    return 0;
+}
+
+/*
+ * Shared: give this process its own writable copy and drop its
+ * reference to the shared page. -E_NO_MEM (nothing changed) if no page.
+ */
+static int wp_page_copy(struct mm_struct *mm, uintptr_t la, pte_t *ptep) {
+    struct Page *old = pte2page(*ptep), *copy = alloc_page();
+    if (copy == NULL) {
+        cow_trace("pid %d va 0x%lx: copy failed, out of memory", current_pid(), la);
+        return -E_NO_MEM;
+    }
+    memcpy(page2kva(copy), page2kva(old), PGSIZE);
+    set_page_ref(copy, 1);
+    *ptep = pte_create(page2ppn(copy), pte_perm(pte_mkwrite(*ptep)));
+    tlb_invalidate(mm->pgdir, la);
+    int left = page_ref_dec(old);
+    assert(left > 0);
+    stats.copies++;
+    cow_trace("pid %d va 0x%lx: copy (ref %d -> %d)", current_pid(), la, left + 1, left);
+    return 0;
+}
+
+/*
+ * A store (by the user, or by the kernel on the user's behalf) hit the
+ * present read-only PTE *ptep at la, in an area that allows writing.
+ * Decide: reuse the page if this mapping is its only one, else copy.
+ */
+int do_wp_page(struct mm_struct *mm, uintptr_t la, pte_t *ptep) {
+    stats.faults++;
+    if (page_ref(pte2page(*ptep)) == 1) {
+        return wp_page_reuse(mm, la, ptep);
+    }
+    return wp_page_copy(mm, la, ptep);
+}

@@ -1,0 +1,199 @@
+#include <cow.h>
+#include <pmm.h>
+#include <vmm.h>
+#include <proc.h>
+#include <kmalloc.h>
+#include <bootargs.h>
+#include <string.h>
+#include <stdio.h>
+#include <riscv.h>
+
+/*
+ * Checking copy-on-write. check_cow_invariants() is the audit: it counts,
+ * for every physical page, the page-table entries (and page-table pages)
+ * that point at it, and compares with struct Page.ref; it also checks
+ * the rules that make COW safe. check_cow() is the boot self-test.
+ */
+
+static int audit_runs, audit_problems;
+
+/* Report one broken rule (the audit keeps going to show them all). */
+static void audit_fail(const char *what, uintptr_t va, pte_t pte) {
+    audit_problems++;
+    cprintf("cow audit: %s at va 0x%lx (pte 0x%lx, ref %d)\n", what, va, pte,
+            page_ref(pte2page(pte)));
+}
+
+/* The rules for one user leaf PTE mapping va in mm. */
+static void audit_leaf(struct mm_struct *mm, uintptr_t va, pte_t pte) {
+    struct vma_struct *vma = find_vma(mm, va);
+    struct Page *page = pte2page(pte);
+    page->audit_maps++;
+    if (vma == NULL || va < vma->vm_start) {
+        audit_fail("page mapped outside every area", va, pte);
+    } else if (pte_is_cow(pte) && !(vma->vm_flags & VM_WRITE)) {
+        audit_fail("COW bit in a read-only area", va, pte);
+    } else if (pte_writable(pte) && !(vma->vm_flags & VM_WRITE)) {
+        audit_fail("writable PTE in a read-only area", va, pte);
+    }
+    if (pte_writable(pte) && pte_is_cow(pte)) {
+        audit_fail("PTE both writable and COW", va, pte);
+    }
+    if (pte_writable(pte) && page_ref(page) > 1) {
+        audit_fail("writable PTE to a shared page", va, pte);
+    }
+    if (!(pte & PTE_U)) {
+        audit_fail("user page without PTE_U", va, pte);
+    }
+}
+
+/* Count the table pages below `table` (and, for a user mm, its leaves). */
+static void audit_table(pde_t *table, int level, uintptr_t base, struct mm_struct *mm) {
+    int limit = (level == 2 && mm != NULL) ? PDX0(USERTOP - 1) + 1 : NPTEENTRY;
+    for (int i = 0; i < limit; i++) {
+        pte_t pte = table[i];
+        uintptr_t va = base + ((uintptr_t)i << (PTXSHIFT + 9 * level));
+        if (!(pte & PTE_V)) {
+            continue;
+        }
+        if (!pte_is_leaf(pte)) {
+            pte2page(pte)->audit_maps++;
+            audit_table(pde2table(pte), level - 1, va, mm);
+        } else if (mm != NULL) {
+            audit_leaf(mm, va, pte);
+        }
+    }
+}
+
+/* ref == mappings + table uses, for every page the allocator manages. */
+static void audit_refcounts(void) {
+    for (size_t i = 0; i < npage; i++) {
+        struct Page *page = &pages[i];
+        if (!PageReserved(page) && page->ref != page->audit_maps) {
+            audit_problems++;
+            cprintf("cow audit: page 0x%lx has ref %d but %d mappings\n",
+                    page2pa(page), page->ref, page->audit_maps);
+        }
+    }
+}
+
+/* Count mm's page tables and mappings, once even if threads share it. */
+static void audit_mm(struct mm_struct *mm) {
+    if (mm != NULL && kva2page(mm->pgdir)->audit_maps == 0) {
+        kva2page(mm->pgdir)->audit_maps++;
+        audit_table(mm->pgdir, 2, 0, mm);
+    }
+}
+
+/* The audit over every process's address space plus `extra` ones. */
+static bool audit_all(struct mm_struct **extra, int nextra) {
+    int before = audit_problems;
+    audit_runs++;
+    for (size_t i = 0; i < npage; i++) {
+        pages[i].audit_maps = 0;
+    }
+    kva2page(boot_pgdir)->audit_maps++;
+    audit_table(boot_pgdir, 2, 0, NULL);
+    for (list_entry_t *le = list_next(&proc_list); le != &proc_list; le = list_next(le)) {
+        audit_mm(le2proc(le, list_link)->mm);
+    }
+    for (int i = 0; i < nextra; i++) {
+        audit_mm(extra[i]);
+    }
+    audit_refcounts();
+    return audit_problems == before;
+}
+
+/*
+ * Walk every page table and check the COW invariants. Returns true
+ * when all hold; otherwise prints each problem. Interrupts are off, so
+ * nothing changes under the walk.
+ */
+bool check_cow_invariants(void) {
+    return audit_all(NULL, 0);
+}
+
+/* The audit run when a user process exits, before it drops its pages. */
+void cow_audit_at_exit(void) {
+    if (bootarg_is("audit", "on", true)) {
+        check_cow_invariants();
+    }
+}
+
+/* The final verdict, printed by init once every user process is gone. */
+bool cow_audit_report(void) {
+    bool ok = check_cow_invariants() && audit_problems == 0;
+    cprintf("cow audit: %d audits, %d problems\n", audit_runs, audit_problems);
+    if (ok) {
+        cprintf("cow audit pass.\n");
+    }
+    return ok;
+}
+
+/* The PTE of va in mm, which must be present. */
+static pte_t pte_of(struct mm_struct *mm, uintptr_t va) {
+    pte_t *ptep = get_pte(mm->pgdir, va, false);
+    assert(ptep != NULL && pte_present(*ptep));
+    return *ptep;
+}
+
+/* An address space with one writable and one read-only area, pages filled. */
+static struct mm_struct *check_mm_create(uintptr_t rw, uintptr_t ro) {
+    struct mm_struct *mm = mm_create();
+    assert(mm != NULL && setup_pgdir(mm) == 0);
+    assert(mm_map(mm, rw, 2 * PGSIZE, VM_READ | VM_WRITE, NULL) == 0);
+    assert(mm_map(mm, ro, PGSIZE, VM_READ, NULL) == 0);
+    assert(do_pgfault(mm, CAUSE_STORE_PAGE_FAULT, rw) == 0);
+    assert(do_pgfault(mm, CAUSE_STORE_PAGE_FAULT, rw + PGSIZE) == 0);
+    assert(do_pgfault(mm, CAUSE_LOAD_PAGE_FAULT, ro) == 0);
+    strcpy(page2kva(pte2page(pte_of(mm, rw))), "parent data");
+    return mm;
+}
+
+static void check_mm_destroy(struct mm_struct *mm) {
+    exit_mmap(mm);
+    put_pgdir(mm);
+    mm_destroy(mm);
+}
+
+/* Fork a small address space by hand and drive share, copy, reuse and free. */
+void check_cow(void) {
+    size_t free_before = nr_free_pages(), kbytes = kmalloc_bytes();
+    const uintptr_t rw = 0x10000000, ro = 0x10200000;
+    struct mm_struct *parent = check_mm_create(rw, ro), *child = mm_create();
+    assert(child != NULL && setup_pgdir(child) == 0);
+    assert(mm_map(child, rw, 2 * PGSIZE, VM_READ | VM_WRITE, NULL) == 0);
+    assert(mm_map(child, ro, PGSIZE, VM_READ, NULL) == 0);
+
+    /* share: writable pages become COW on both sides; read-only ones are just shared */
+    assert(copy_range(child->pgdir, parent->pgdir, rw, rw + 2 * PGSIZE, true) == 0);
+    assert(copy_range(child->pgdir, parent->pgdir, ro, ro + PGSIZE, true) == 0);
+    pte_t p = pte_of(parent, rw), c = pte_of(child, rw);
+    assert(pte_is_cow(p) && !pte_writable(p) && p == c && page_ref(pte2page(p)) == 2);
+    pte_t r = pte_of(child, ro);
+    assert(!pte_is_cow(r) && !pte_writable(r) && page_ref(pte2page(r)) == 2);
+
+    /* copy: the child writes first and gets its own page with the same bytes */
+    assert(do_pgfault(child, CAUSE_STORE_PAGE_FAULT, rw) == 0);
+    c = pte_of(child, rw);
+    assert(pte_writable(c) && !pte_is_cow(c) && pte2page(c) != pte2page(p));
+    assert(strcmp(page2kva(pte2page(c)), "parent data") == 0);
+    assert(page_ref(pte2page(p)) == 1);
+
+    /* reuse: the parent is now the only user, so its page just becomes writable */
+    assert(do_pgfault(parent, CAUSE_STORE_PAGE_FAULT, rw) == 0);
+    assert(pte_of(parent, rw) == pte_mkwrite(p));
+
+    /* a store to the read-only area is refused, never copied */
+    assert(do_pgfault(child, CAUSE_STORE_PAGE_FAULT, ro) != 0);
+    assert(audit_all((struct mm_struct *[]){ parent, child }, 2));
+
+    /* free: the child's exit drops its references; the last holder frees the page */
+    struct Page *second = pte2page(pte_of(parent, rw + PGSIZE));
+    assert(page_ref(second) == 2);
+    check_mm_destroy(child);
+    assert(page_ref(second) == 1 && page_ref(pte2page(r)) == 1);
+    check_mm_destroy(parent);
+    assert(nr_free_pages() == free_before && kmalloc_bytes() == kbytes);
+    cprintf("check_cow() succeeded!\n");
+}

@@ -1,0 +1,61 @@
+#ifndef __KERN_MM_VMM_H__
+#define __KERN_MM_VMM_H__
+
+#include <defs.h>
+#include <list.h>
+#include <memlayout.h>
+
+struct mm_struct;
+
+/* One contiguous range of a process's address space with one set of rights. */
+struct vma_struct {
+    struct mm_struct *vm_mm;
+    uintptr_t vm_start;         /* first address */
+    uintptr_t vm_end;           /* one past the last; page aligned */
+    uint32_t vm_flags;          /* VM_xxx */
+    list_entry_t list_link;     /* in mm->mmap_list, sorted by address */
+};
+
+#define le2vma(le, member) to_struct((le), struct vma_struct, member)
+
+#define VM_READ     0x00000001
+#define VM_WRITE    0x00000002
+#define VM_EXEC     0x00000004
+#define VM_STACK    0x00000008
+
+/* A process's address space: its areas and its page table. */
+struct mm_struct {
+    list_entry_t mmap_list;         /* vma_structs sorted by vm_start */
+    struct vma_struct *mmap_cache;  /* last area found */
+    pde_t *pgdir;                   /* page table (kernel address) */
+    int map_count;                  /* number of areas */
+    int mm_count;                   /* processes sharing this mm (threads) */
+    uintptr_t brk_start;            /* heap: [brk_start, brk) */
+    uintptr_t brk;
+};
+
+struct mm_struct *mm_create(void);
+void mm_destroy(struct mm_struct *mm);
+struct vma_struct *vma_create(uintptr_t vm_start, uintptr_t vm_end, uint32_t vm_flags);
+void insert_vma_struct(struct mm_struct *mm, struct vma_struct *vma);
+struct vma_struct *find_vma(struct mm_struct *mm, uintptr_t addr);
+int mm_map(struct mm_struct *mm, uintptr_t addr, size_t len, uint32_t vm_flags,
+           struct vma_struct **vma_store);
+int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len);
+int dup_mmap(struct mm_struct *to, struct mm_struct *from);
+void exit_mmap(struct mm_struct *mm);
+int do_pgfault(struct mm_struct *mm, uintptr_t cause, uintptr_t addr);
+uint32_t vma_pte_perm(const struct vma_struct *vma);
+
+bool user_mem_check(struct mm_struct *mm, uintptr_t addr, size_t len, bool write);
+int copy_from_user(struct mm_struct *mm, void *dst, const void *src, size_t len);
+int copy_to_user(struct mm_struct *mm, void *dst, const void *src, size_t len);
+int copy_string_from_user(struct mm_struct *mm, char *dst, const char *src, size_t maxn);
+
+void vmm_init(void);
+void check_vmm(void);
+
+static inline int mm_count_inc(struct mm_struct *mm) { return ++mm->mm_count; }
+static inline int mm_count_dec(struct mm_struct *mm) { return --mm->mm_count; }
+
+#endif /* !__KERN_MM_VMM_H__ */

@@ -1,0 +1,215 @@
+#include <proc.h>
+#include <pmm.h>
+#include <vmm.h>
+#include <cow.h>
+#include <elf.h>
+#include <error.h>
+#include <string.h>
+#include <stdio.h>
+#include <riscv.h>
+
+/*
+ * Programs and address spaces: every user program (user/NAME.c) is linked into the kernel
+ * image (obj/userprogs.S lists them); exec builds a fresh address space
+ * from one of those ELF images and only then drops the old one, so a
+ * failed exec leaves the caller as it was.
+ */
+
+extern const struct user_program user_programs[];
+
+/* The embedded program called name, or NULL. */
+const struct user_program *find_program(const char *name) {
+    for (const struct user_program *p = user_programs; p->name != NULL; p++) {
+        if (strcmp(p->name, name) == 0) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+void print_programs(void) {
+    cprintf("available programs:");
+    for (const struct user_program *p = user_programs; p->name != NULL; p++) {
+        cprintf(" %s", p->name);
+    }
+    cprintf("\n");
+}
+
+/* A new top-level page table for mm: the kernel half of boot_pgdir, no user pages. */
+int setup_pgdir(struct mm_struct *mm) {
+    struct Page *page = alloc_page();
+    if (page == NULL) {
+        return -E_NO_MEM;
+    }
+    set_page_ref(page, 1);
+    pde_t *pgdir = page2kva(page);
+    memcpy(pgdir, boot_pgdir, PGSIZE);
+    mm->pgdir = pgdir;
+    return 0;
+}
+
+void put_pgdir(struct mm_struct *mm) {
+    free_page(kva2page(mm->pgdir));
+}
+
+/*
+ * Drop one user of mm; the last one unmaps every page (each loses a
+ * reference, shared ones survive in the other processes) and frees it.
+ */
+void mm_release(struct mm_struct *mm) {
+    if (mm_count_dec(mm) == 0) {
+        exit_mmap(mm);
+        put_pgdir(mm);
+        mm_destroy(mm);
+    }
+}
+
+/* Area rights for an ELF segment's p_flags. */
+static uint32_t segment_vm_flags(uint32_t p_flags) {
+    uint32_t vm_flags = 0;
+    if (p_flags & ELF_PF_R) {
+        vm_flags |= VM_READ;
+    }
+    if (p_flags & ELF_PF_W) {
+        vm_flags |= VM_READ | VM_WRITE;
+    }
+    if (p_flags & ELF_PF_X) {
+        vm_flags |= VM_EXEC;
+    }
+    return vm_flags;
+}
+
+/* Is the program header sane: inside the file and inside user space? */
+static bool segment_ok(const struct proghdr *ph, size_t size) {
+    return ph->p_filesz <= ph->p_memsz && ph->p_offset + ph->p_filesz >= ph->p_offset &&
+           ph->p_offset + ph->p_filesz <= size && ph->p_va + ph->p_memsz > ph->p_va &&
+           USER_ACCESS(ph->p_va, ph->p_va + ph->p_memsz);
+}
+
+/*
+ * Map one loadable segment into mm and copy its file bytes into pages.
+ * The rest (bss) is left to demand-zero faults.
+ */
+static int load_segment(struct mm_struct *mm, const uint8_t *binary, const struct proghdr *ph) {
+    struct vma_struct *vma;
+    int ret = mm_map(mm, ph->p_va, ph->p_memsz, segment_vm_flags(ph->p_flags), &vma);
+    if (ret != 0) {
+        return ret;
+    }
+    uintptr_t va = ph->p_va, end = ph->p_va + ph->p_filesz;
+    const uint8_t *from = binary + ph->p_offset;
+    while (va < end) {
+        uintptr_t la = ROUNDDOWN(va, PGSIZE);
+        size_t n = MIN(end - va, la + PGSIZE - va);
+        struct Page *page = get_page(mm->pgdir, la, NULL);
+        if (page == NULL && (page = pgdir_alloc_page(mm->pgdir, la, vma_pte_perm(vma))) == NULL) {
+            return -E_NO_MEM;
+        }
+        memcpy((uint8_t *)page2kva(page) + (va - la), from, n);
+        va += n;
+        from += n;
+    }
+    mm->brk_start = mm->brk = MAX(mm->brk, ROUNDUP(ph->p_va + ph->p_memsz, PGSIZE));
+    return 0;
+}
+
+/*
+ * Build a new address space from the ELF image binary[0, size): its
+ * segments, an empty heap and a user stack, and set *tf to enter it at
+ * the program's entry. 0, -E_INVAL_ELF, or -E_NO_MEM; on failure
+ * nothing is left allocated.
+ */
+int load_icode(const uint8_t *binary, size_t size, struct mm_struct **mm_store,
+               struct trapframe *tf) {
+    const struct elfhdr *elf = (const struct elfhdr *)binary;
+    if (size < sizeof(*elf) || elf->e_magic != ELF_MAGIC ||
+        elf->e_phoff + (uint64_t)elf->e_phnum * sizeof(struct proghdr) > size) {
+        return -E_INVAL_ELF;
+    }
+    struct mm_struct *mm = mm_create();
+    if (mm == NULL) {
+        return -E_NO_MEM;
+    }
+    int ret = setup_pgdir(mm);
+    if (ret != 0) {
+        mm_destroy(mm);
+        return ret;
+    }
+    const struct proghdr *ph = (const struct proghdr *)(binary + elf->e_phoff);
+    for (int i = 0; i < elf->e_phnum && ret == 0; i++, ph++) {
+        if (ph->p_type == ELF_PT_LOAD && ph->p_memsz > 0) {
+            ret = segment_ok(ph, size) ? load_segment(mm, binary, ph) : -E_INVAL_ELF;
+        }
+    }
+    if (ret == 0) {
+        ret = mm_map(mm, USTACKTOP - USTACKSIZE, USTACKSIZE, VM_READ | VM_WRITE | VM_STACK, NULL);
+    }
+    if (ret != 0) {
+        exit_mmap(mm);
+        put_pgdir(mm);
+        mm_destroy(mm);
+        return ret;
+    }
+    memset(tf, 0, sizeof(struct trapframe));
+    tf->gpr.sp = USTACKTOP;
+    tf->epc = elf->e_entry;
+    tf->status = (read_csr(sstatus) & ~(SSTATUS_SPP | SSTATUS_SIE)) | SSTATUS_SPIE;
+    *mm_store = mm;
+    return 0;
+}
+
+/*
+ * Replace the current program with the embedded program `name`. Returns
+ * only on failure (-E_NOENT, -E_INVAL_ELF, -E_NO_MEM), leaving the
+ * caller untouched; on success the next return to user mode enters the
+ * new program.
+ */
+int do_execve(const char *name) {
+    const struct user_program *prog = find_program(name);
+    if (prog == NULL) {
+        return -E_NOENT;
+    }
+    struct mm_struct *mm;
+    struct trapframe tf;
+    int ret = load_icode(prog->start, prog->end - prog->start, &mm, &tf);
+    if (ret != 0) {
+        return ret;
+    }
+    struct mm_struct *old = current->mm;
+    mm_count_inc(mm);
+    current->mm = mm;
+    current->cr3 = PADDR(mm->pgdir);
+    lcr3(current->cr3);
+    if (old != NULL) {
+        mm_release(old);
+    }
+    *current->tf = tf;
+    set_proc_name(current, name);
+    return 0;
+}
+
+/*
+ * Move the heap's end to addr (0: just ask). Growing maps a new area
+ * whose pages arrive on first touch; shrinking unmaps whole pages.
+ * *brk_store gets the break after the call. 0, -E_INVAL, -E_NO_MEM.
+ */
+int do_brk(uintptr_t addr, uintptr_t *brk_store) {
+    struct mm_struct *mm = current->mm;
+    int ret = 0;
+    if (addr != 0) {
+        uintptr_t old_end = ROUNDUP(mm->brk, PGSIZE), new_end = ROUNDUP(addr, PGSIZE);
+        if (addr < mm->brk_start || new_end < addr) {
+            return -E_INVAL;
+        }
+        if (new_end > old_end) {
+            ret = mm_map(mm, old_end, new_end - old_end, VM_READ | VM_WRITE, NULL);
+        } else if (new_end < old_end) {
+            ret = mm_unmap(mm, new_end, old_end - new_end);
+        }
+        if (ret == 0) {
+            mm->brk = addr;
+        }
+    }
+    *brk_store = mm->brk;
+    return ret;
+}

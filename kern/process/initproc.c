@@ -1,0 +1,109 @@
+#include <proc.h>
+#include <pmm.h>
+#include <kmalloc.h>
+#include <cow.h>
+#include <sched.h>
+#include <bootargs.h>
+#include <string.h>
+#include <stdio.h>
+#include <sbi.h>
+#include <intr.h>
+#include <error.h>
+
+/*
+ * The first threads. idle (pid 0) is the boot thread itself; init
+ * (pid 1) records the free memory, starts the program named by the boot
+ * argument prog= as pid 2, reaps every process until none is left, then
+ * checks that memory is exactly as before and powers the machine off.
+ */
+
+#define DEFAULT_PROGRAM "forktest"
+
+static int user_main(void *arg) {
+    const char *name = arg;
+    if (find_program(name) == NULL) {
+        cprintf("unknown program \"%s\"\n", name);
+        print_programs();
+        return -E_NOENT;
+    }
+    int ret = kernel_execve(name);
+    cprintf("kernel_execve \"%s\" failed: %d\n", name, ret);
+    return ret;
+}
+
+/* Compare free pages and kmalloc bytes with the values before the program. */
+static void check_memory(size_t free_before, size_t kbytes_before) {
+    size_t free_after = nr_free_pages(), kbytes_after = kmalloc_bytes();
+    if (free_after != free_before || kbytes_after != kbytes_before) {
+        panic("init check memory failed: free pages %d -> %d, kmalloc bytes %d -> %d",
+              (int)free_before, (int)free_after, (int)kbytes_before, (int)kbytes_after);
+    }
+    cprintf("init check memory pass.\n");
+}
+
+static int init_main(void *arg) {
+    (void)arg;
+    size_t free_before = nr_free_pages(), kbytes_before = kmalloc_bytes();
+    const char *prog = bootarg("prog");
+    if (prog == NULL || *prog == '\0') {
+        prog = DEFAULT_PROGRAM;
+    }
+    int pid = kernel_thread(user_main, (void *)prog, 0);
+    if (pid <= 0) {
+        panic("create user_main failed: %d", pid);
+    }
+    while (do_wait(0, NULL) == 0) {
+        schedule();
+    }
+    cprintf("all user-mode processes have quit.\n");
+    assert(initproc->cptr == NULL && initproc->yptr == NULL && initproc->optr == NULL);
+    if (!cow_audit_report()) {
+        panic("cow audit failed");
+    }
+    check_memory(free_before, kbytes_before);
+    sbi_shutdown(false);
+}
+
+/* Make the running boot thread the idle process and start init. */
+void proc_init(void) {
+    list_init(&proc_list);
+    proc_hash_init();
+
+    idleproc = kmalloc(sizeof(struct proc_struct));
+    if (idleproc == NULL) {
+        panic("cannot alloc idleproc");
+    }
+    memset(idleproc, 0, sizeof(struct proc_struct));
+    idleproc->pid = 0;
+    idleproc->state = PROC_RUNNABLE;
+    idleproc->kstack = (uintptr_t)bootstack;
+    idleproc->need_resched = 1;
+    idleproc->cr3 = boot_cr3;
+    list_init(&idleproc->run_link);
+    set_proc_name(idleproc, "idle");
+    current = idleproc;
+
+    int pid = kernel_thread(init_main, NULL, 0);
+    if (pid <= 0) {
+        panic("create init_main failed");
+    }
+    initproc = find_proc(pid);
+    set_proc_name(initproc, "init");
+    assert(idleproc->pid == 0 && initproc->pid == 1);
+}
+
+/*
+ * The idle loop: run whoever is ready; with nobody ready, open the
+ * interrupt window and sleep until the next interrupt.
+ */
+void cpu_idle(void) {
+    for (;;) {
+        if (current->need_resched) {
+            schedule();
+        } else {
+            intr_enable();
+            wfi();
+            intr_disable();
+        }
+    }
+}

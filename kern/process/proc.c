@@ -1,0 +1,389 @@
+#include <proc.h>
+#include <kmalloc.h>
+#include <string.h>
+#include <sync.h>
+#include <pmm.h>
+#include <vmm.h>
+#include <cow.h>
+#include <error.h>
+#include <sched.h>
+#include <stdio.h>
+#include <assert.h>
+#include <riscv.h>
+
+/*
+ * Processes: creation (do_fork), death (do_exit), reaping (do_wait),
+ * killing (do_kill). Each process has a two-page kernel stack whose top
+ * holds its trap frame. pid 0 is the idle thread, pid 1 the init thread,
+ * which starts the user program and reaps every orphan.
+ */
+
+list_entry_t proc_list;
+
+#define HASH_SHIFT 10
+#define HASH_LIST_SIZE (1 << HASH_SHIFT)
+#define pid_hashfn(x) ((uint32_t)(x) % HASH_LIST_SIZE)
+
+static list_entry_t hash_list[HASH_LIST_SIZE];
+
+struct proc_struct *idleproc, *initproc, *current;
+
+static int nr_process;
+
+void kernel_thread_entry(void);
+void forkrets(struct trapframe *tf) __noreturn;
+void switch_to(struct context *from, struct context *to);
+
+/* A zeroed proc_struct in state PROC_UNINIT, or NULL. */
+static struct proc_struct *alloc_proc(void) {
+    struct proc_struct *proc = kmalloc(sizeof(struct proc_struct));
+    if (proc != NULL) {
+        memset(proc, 0, sizeof(struct proc_struct));
+        proc->state = PROC_UNINIT;
+        proc->pid = -1;
+        proc->cr3 = boot_cr3;
+        list_init(&proc->run_link);
+    }
+    return proc;
+}
+
+char *set_proc_name(struct proc_struct *proc, const char *name) {
+    memset(proc->name, 0, sizeof(proc->name));
+    return strncpy(proc->name, name, PROC_NAME_LEN);
+}
+
+/* Link proc into the process list and under its parent. */
+static void set_links(struct proc_struct *proc) {
+    list_add(&proc_list, &proc->list_link);
+    proc->yptr = NULL;
+    if ((proc->optr = proc->parent->cptr) != NULL) {
+        proc->optr->yptr = proc;
+    }
+    proc->parent->cptr = proc;
+    nr_process++;
+}
+
+static void remove_links(struct proc_struct *proc) {
+    list_del(&proc->list_link);
+    if (proc->optr != NULL) {
+        proc->optr->yptr = proc->yptr;
+    }
+    if (proc->yptr != NULL) {
+        proc->yptr->optr = proc->optr;
+    } else {
+        proc->parent->cptr = proc->optr;
+    }
+    nr_process--;
+}
+
+/* The process with this pid, or NULL. */
+struct proc_struct *find_proc(int pid) {
+    if (0 < pid && pid < MAX_PID) {
+        list_entry_t *list = &hash_list[pid_hashfn(pid)], *le = list;
+        while ((le = list_next(le)) != list) {
+            struct proc_struct *proc = le2proc(le, hash_link);
+            if (proc->pid == pid) {
+                return proc;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* An unused pid; there is always one since MAX_PID > MAX_PROCESS. */
+static int get_pid(void) {
+    static int last_pid = 0;
+    do {
+        last_pid = last_pid + 1 < MAX_PID ? last_pid + 1 : 1;
+    } while (find_proc(last_pid) != NULL);
+    return last_pid;
+}
+
+/* Switch the CPU to proc: its page table, then its registers. */
+void proc_run(struct proc_struct *proc) {
+    if (proc != current) {
+        bool intr_flag;
+        struct proc_struct *prev = current;
+        local_intr_save(intr_flag);
+        current = proc;
+        lcr3(proc->cr3);
+        switch_to(&prev->context, &proc->context);
+        local_intr_restore(intr_flag);
+    }
+}
+
+/* A new process's first kernel code: leave through its trap frame. */
+static void forkret(void) {
+    forkrets(current->tf);
+}
+
+/*
+ * Start fn(arg) as a kernel thread; returns its pid or an error. It
+ * shares the kernel's address space and exits with fn's return value.
+ */
+int kernel_thread(int (*fn)(void *), void *arg, uint32_t clone_flags) {
+    struct trapframe tf;
+    memset(&tf, 0, sizeof(struct trapframe));
+    tf.gpr.s0 = (uintptr_t)fn;
+    tf.gpr.s1 = (uintptr_t)arg;
+    tf.status = (read_csr(sstatus) | SSTATUS_SPP) & ~(SSTATUS_SIE | SSTATUS_SPIE);
+    tf.epc = (uintptr_t)kernel_thread_entry;
+    return do_fork(clone_flags | CLONE_VM, 0, &tf);
+}
+
+static int setup_kstack(struct proc_struct *proc) {
+    struct Page *page = alloc_pages(KSTACKPAGE);
+    if (page == NULL) {
+        return -E_NO_MEM;
+    }
+    proc->kstack = (uintptr_t)page2kva(page);
+    return 0;
+}
+
+static void put_kstack(struct proc_struct *proc) {
+    free_pages(kva2page((void *)proc->kstack), KSTACKPAGE);
+}
+
+/*
+ * Give proc an address space: the parent's own with CLONE_VM, else a
+ * copy of it (shared copy-on-write when COW is on). 0 or -E_NO_MEM,
+ * with nothing left behind on failure.
+ */
+static int copy_mm(uint32_t clone_flags, struct proc_struct *proc) {
+    struct mm_struct *mm, *oldmm = current->mm;
+    if (oldmm == NULL) {
+        return 0;                       /* a kernel thread */
+    }
+    if (clone_flags & CLONE_VM) {
+        mm = oldmm;
+    } else {
+        if ((mm = mm_create()) == NULL) {
+            return -E_NO_MEM;
+        }
+        if (setup_pgdir(mm) != 0) {
+            mm_destroy(mm);
+            return -E_NO_MEM;
+        }
+        int ret = dup_mmap(mm, oldmm);
+        if (ret != 0) {
+            exit_mmap(mm);
+            put_pgdir(mm);
+            mm_destroy(mm);
+            return ret;
+        }
+    }
+    mm_count_inc(mm);
+    proc->mm = mm;
+    proc->cr3 = PADDR(mm->pgdir);
+    return 0;
+}
+
+/* Put a copy of tf on top of proc's kernel stack; the child sees fork() return 0. */
+static void copy_thread(struct proc_struct *proc, uintptr_t stack, struct trapframe *tf) {
+    proc->tf = (struct trapframe *)(proc->kstack + KSTACKSIZE) - 1;
+    *(proc->tf) = *tf;
+    proc->tf->gpr.a0 = 0;
+    proc->tf->gpr.sp = stack != 0 ? stack : (tf->status & SSTATUS_SPP ? (uintptr_t)proc->tf : tf->gpr.sp);
+    proc->context.ra = (uintptr_t)forkret;
+    proc->context.sp = (uintptr_t)proc->tf;
+}
+
+/*
+ * Create a child of the current process that resumes from trap frame tf
+ * (on user stack `stack` if non-zero). Returns the child's pid, or
+ * -E_NO_FREE_PROC / -E_NO_MEM with nothing allocated left behind.
+ */
+int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
+    struct proc_struct *proc;
+    if (nr_process >= MAX_PROCESS) {
+        return -E_NO_FREE_PROC;
+    }
+    if ((proc = alloc_proc()) == NULL) {
+        return -E_NO_MEM;
+    }
+    proc->parent = current;
+    set_proc_name(proc, current->name);
+    size_t shared_before = cow_shared_total();
+    if (setup_kstack(proc) != 0) {
+        kfree(proc);
+        return -E_NO_MEM;
+    }
+    int ret = copy_mm(clone_flags, proc);
+    if (ret != 0) {
+        put_kstack(proc);
+        kfree(proc);
+        return ret;
+    }
+    copy_thread(proc, stack, tf);
+
+    bool intr_flag;
+    local_intr_save(intr_flag);
+    proc->pid = get_pid();
+    list_add(hash_list + pid_hashfn(proc->pid), &proc->hash_link);
+    set_links(proc);
+    local_intr_restore(intr_flag);
+
+    if (proc->mm != NULL && !(clone_flags & CLONE_VM)) {
+        cow_trace("fork pid %d -> %d: %d pages shared", current->pid, proc->pid,
+                  (int)(cow_shared_total() - shared_before));
+    }
+    wakeup_proc(proc);
+    return proc->pid;
+}
+
+/* Hand every child of the exiting current process to init. */
+static void reparent_children(void) {
+    struct proc_struct *proc;
+    while ((proc = current->cptr) != NULL) {
+        current->cptr = proc->optr;
+        proc->yptr = NULL;
+        if ((proc->optr = initproc->cptr) != NULL) {
+            initproc->cptr->yptr = proc;
+        }
+        proc->parent = initproc;
+        initproc->cptr = proc;
+        if (proc->state == PROC_ZOMBIE && initproc->wait_state == WT_CHILD) {
+            wakeup_proc(initproc);
+        }
+    }
+}
+
+/*
+ * End the current process: release its address space, become a zombie
+ * for the parent to reap, give its children to init. Never returns.
+ */
+int do_exit(int error_code) {
+    if (current == idleproc || current == initproc) {
+        panic("%s exits with %d", current->name, error_code);
+    }
+    if (current->mm != NULL) {
+        cow_audit_at_exit();
+        mm_release(current->mm);
+        current->mm = NULL;
+        current->cr3 = boot_cr3;
+    }
+    bool intr_flag;
+    local_intr_save(intr_flag);
+    current->state = PROC_ZOMBIE;
+    current->exit_code = error_code;
+    if (current->parent->wait_state == WT_CHILD) {
+        wakeup_proc(current->parent);
+    }
+    reparent_children();
+    local_intr_restore(intr_flag);
+    schedule();
+    panic("do_exit will not return!! %d", current->pid);
+}
+
+/* A zombie child of current matching pid (0 = any); *haskid says if any matched. */
+static struct proc_struct *find_zombie_child(int pid, bool *haskid) {
+    *haskid = false;
+    for (struct proc_struct *proc = current->cptr; proc != NULL; proc = proc->optr) {
+        if (pid == 0 || proc->pid == pid) {
+            *haskid = true;
+            if (proc->state == PROC_ZOMBIE) {
+                return proc;
+            }
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Wait for child pid (0: any child) to exit, store its exit code at user
+ * address code_store (if not NULL) and free it. Returns 0, -E_BAD_PROC if
+ * there is no such child, -E_FAULT for a bad code_store (the child stays
+ * waitable), -E_KILLED if killed while waiting.
+ */
+int do_wait(int pid, int *code_store) {
+    struct mm_struct *mm = current->mm;
+    if (code_store != NULL && !user_mem_check(mm, (uintptr_t)code_store, sizeof(int), true)) {
+        return -E_FAULT;
+    }
+    if (pid < 0) {
+        return -E_BAD_PROC;
+    }
+    struct proc_struct *proc;
+    bool haskid;
+    while ((proc = find_zombie_child(pid, &haskid)) == NULL) {
+        if (!haskid) {
+            return -E_BAD_PROC;
+        }
+        current->state = PROC_SLEEPING;
+        current->wait_state = WT_CHILD;
+        schedule();
+        if (current->flags & PF_EXITING) {
+            do_exit(-E_KILLED);
+        }
+    }
+    if (code_store != NULL) {
+        int ret = copy_to_user(mm, code_store, &proc->exit_code, sizeof(int));
+        if (ret != 0) {
+            return ret;
+        }
+    }
+    bool intr_flag;
+    local_intr_save(intr_flag);
+    list_del(&proc->hash_link);
+    remove_links(proc);
+    local_intr_restore(intr_flag);
+    put_kstack(proc);
+    kfree(proc);
+    return 0;
+}
+
+/*
+ * Mark process pid to exit the next time it leaves the kernel, waking it
+ * if it sleeps interruptibly. 0, -E_INVAL for no such process (or idle
+ * and init, which cannot be killed), -E_KILLED if it is already dying.
+ */
+int do_kill(int pid) {
+    struct proc_struct *proc = find_proc(pid);
+    if (proc == NULL || proc == idleproc || proc == initproc) {
+        return -E_INVAL;
+    }
+    if (proc->flags & PF_EXITING) {
+        return -E_KILLED;
+    }
+    proc->flags |= PF_EXITING;
+    if (proc->wait_state & WT_INTERRUPTED) {
+        wakeup_proc(proc);
+    }
+    return 0;
+}
+
+int do_yield(void) {
+    current->need_resched = 1;
+    return 0;
+}
+
+/* Sleep for `time` timer ticks (or until killed). */
+int do_sleep(unsigned int time) {
+    if (time == 0) {
+        return 0;
+    }
+    timer_t timer;
+    timer_init(&timer, current, time);
+    current->state = PROC_SLEEPING;
+    current->wait_state = WT_TIMER;
+    add_timer(&timer);
+    schedule();
+    del_timer(&timer);
+    return 0;
+}
+
+/* Run the boot-chosen user program in the current kernel thread (pid 2). */
+int kernel_execve(const char *name) {
+    cprintf("kernel_execve: pid = %d, name = \"%s\".\n", current->pid, name);
+    int ret = do_execve(name);
+    if (ret == 0) {
+        forkrets(current->tf);
+    }
+    return ret;
+}
+
+void proc_hash_init(void) {
+    for (int i = 0; i < HASH_LIST_SIZE; i++) {
+        list_init(hash_list + i);
+    }
+}

@@ -1,0 +1,96 @@
+#ifndef __KERN_PROCESS_PROC_H__
+#define __KERN_PROCESS_PROC_H__
+
+#include <defs.h>
+#include <list.h>
+#include <trap.h>
+#include <memlayout.h>
+
+enum proc_state {
+    PROC_UNINIT = 0,    /* being created */
+    PROC_SLEEPING,      /* waiting (wait_state says for what) */
+    PROC_RUNNABLE,      /* running or ready to */
+    PROC_ZOMBIE,        /* exited; waiting for its parent to reap it */
+};
+
+/* Callee-saved registers: what switch_to keeps across a context switch. */
+struct context {
+    uintptr_t ra, sp;
+    uintptr_t s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
+};
+
+#define PROC_NAME_LEN   31
+#define MAX_PROCESS     4096
+#define MAX_PID         (MAX_PROCESS * 2)
+
+struct proc_struct {
+    enum proc_state state;
+    int pid;
+    int runs;                       /* times it was scheduled */
+    uintptr_t kstack;               /* bottom of its kernel stack */
+    volatile bool need_resched;     /* give up the CPU at the next chance */
+    struct proc_struct *parent;
+    struct mm_struct *mm;           /* NULL for kernel threads */
+    struct context context;         /* where switch_to resumes it */
+    struct trapframe *tf;           /* its current trap frame */
+    uintptr_t cr3;                  /* physical address of its page table */
+    uint32_t flags;                 /* PF_xxx */
+    char name[PROC_NAME_LEN + 1];
+    list_entry_t list_link;         /* in proc_list */
+    list_entry_t hash_link;         /* in its hash_list bucket */
+    int exit_code;
+    uint32_t wait_state;            /* WT_xxx while sleeping */
+    struct proc_struct *cptr;       /* youngest child */
+    struct proc_struct *yptr;       /* next younger sibling */
+    struct proc_struct *optr;       /* next older sibling */
+    list_entry_t run_link;          /* in the run queue */
+    int time_slice;                 /* ticks left before preemption */
+};
+
+#define PF_EXITING      0x00000001  /* killed: exits on its way back to user */
+
+#define WT_INTERRUPTED  0x80000000  /* a kill may end this wait */
+#define WT_CHILD        (0x00000001 | WT_INTERRUPTED)
+#define WT_TIMER        (0x00000002 | WT_INTERRUPTED)
+
+/* clone flags */
+#define CLONE_VM        0x00000100  /* share the address space */
+#define CLONE_THREAD    0x00000200  /* a thread of the same program */
+
+#define le2proc(le, member) to_struct((le), struct proc_struct, member)
+
+extern struct proc_struct *idleproc, *initproc, *current;
+extern list_entry_t proc_list;
+
+void proc_init(void);
+void proc_hash_init(void);
+void proc_run(struct proc_struct *proc);
+int kernel_thread(int (*fn)(void *), void *arg, uint32_t clone_flags);
+char *set_proc_name(struct proc_struct *proc, const char *name);
+struct proc_struct *find_proc(int pid);
+void cpu_idle(void) __noreturn;
+
+int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf);
+int do_exit(int error_code) __noreturn;
+int do_yield(void);
+int do_wait(int pid, int *code_store);
+int do_kill(int pid);
+int do_sleep(unsigned int time);
+int do_execve(const char *name);
+int do_brk(uintptr_t addr, uintptr_t *brk_store);
+int kernel_execve(const char *name);
+
+/* exec.c */
+struct user_program {
+    const char *name;
+    const uint8_t *start, *end;
+};
+const struct user_program *find_program(const char *name);
+void print_programs(void);
+int load_icode(const uint8_t *binary, size_t size, struct mm_struct **mm_store,
+               struct trapframe *tf);
+int setup_pgdir(struct mm_struct *mm);
+void put_pgdir(struct mm_struct *mm);
+void mm_release(struct mm_struct *mm);
+
+#endif /* !__KERN_PROCESS_PROC_H__ */
