@@ -67,12 +67,17 @@ static int current_pid(void) {
     return current != NULL ? current->pid : -1;
 }
 
+/* Who is storing: the program itself, or the kernel copying out for it. */
+static const char *fault_origin(uint32_t flags) {
+    return (flags & FAULT_KERNEL) ? "copy-out" : "store fault";
+}
+
 /* Sole owner: make the page writable again in place. Never fails. */
-static int wp_page_reuse(struct mm_struct *mm, uintptr_t la, pte_t *ptep) {
+static int wp_page_reuse(struct mm_struct *mm, uintptr_t la, pte_t *ptep, uint32_t flags) {
     *ptep = pte_mkwrite(*ptep);
     tlb_invalidate(mm->pgdir, la);
     stats.reuses++;
-    cow_trace("pid %d va 0x%lx: reuse (ref 1)", current_pid(), la);
+    cow_trace("pid %d %s at 0x%lx: reuse (ref 1)", current_pid(), fault_origin(flags), la);
     return 0;
 }
 
@@ -80,10 +85,10 @@ static int wp_page_reuse(struct mm_struct *mm, uintptr_t la, pte_t *ptep) {
  * Shared: give this process its own writable copy and drop its
  * reference to the shared page. -E_NO_MEM (nothing changed) if no page.
  */
-static int wp_page_copy(struct mm_struct *mm, uintptr_t la, pte_t *ptep) {
+static int wp_page_copy(struct mm_struct *mm, uintptr_t la, pte_t *ptep, uint32_t flags) {
     struct Page *old = pte2page(*ptep), *copy = alloc_page();
     if (copy == NULL) {
-        cow_trace("pid %d va 0x%lx: copy failed, out of memory", current_pid(), la);
+        cow_trace("pid %d %s at 0x%lx: out of memory", current_pid(), fault_origin(flags), la);
         return -E_NO_MEM;
     }
     memcpy(page2kva(copy), page2kva(old), PGSIZE);
@@ -93,7 +98,8 @@ static int wp_page_copy(struct mm_struct *mm, uintptr_t la, pte_t *ptep) {
     int left = page_ref_dec(old);
     assert(left > 0);
     stats.copies++;
-    cow_trace("pid %d va 0x%lx: copy (ref %d -> %d)", current_pid(), la, left + 1, left);
+    cow_trace("pid %d %s at 0x%lx: copy (ref %d -> %d)", current_pid(), fault_origin(flags), la,
+              left + 1, left);
     return 0;
 }
 
@@ -102,10 +108,10 @@ static int wp_page_copy(struct mm_struct *mm, uintptr_t la, pte_t *ptep) {
  * present read-only PTE *ptep at la, in an area that allows writing.
  * Decide: reuse the page if this mapping is its only one, else copy.
  */
-int do_wp_page(struct mm_struct *mm, uintptr_t la, pte_t *ptep) {
+int do_wp_page(struct mm_struct *mm, uintptr_t la, pte_t *ptep, uint32_t flags) {
     stats.faults++;
     if (page_ref(pte2page(*ptep)) == 1) {
-        return wp_page_reuse(mm, la, ptep);
+        return wp_page_reuse(mm, la, ptep, flags);
     }
-    return wp_page_copy(mm, la, ptep);
+    return wp_page_copy(mm, la, ptep, flags);
 }

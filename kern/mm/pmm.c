@@ -178,16 +178,22 @@ struct Page *get_page(pde_t *pgdir, uintptr_t la, pte_t **ptep_store) {
     return NULL;
 }
 
-/* Unmap the page at la: drop its reference (freeing it at zero), flush the TLB. */
-void page_remove_pte(pde_t *pgdir, uintptr_t la, pte_t *ptep) {
+/*
+ * Unmap the page at la: drop its reference, freeing it at zero, and
+ * flush the TLB. Returns true if the page was freed.
+ */
+bool page_remove_pte(pde_t *pgdir, uintptr_t la, pte_t *ptep) {
+    bool freed = false;
     if (*ptep & PTE_V) {
         struct Page *page = pte2page(*ptep);
         if (page_ref_dec(page) == 0) {
             free_page(page);
+            freed = true;
         }
         *ptep = 0;
         tlb_invalidate(pgdir, la);
     }
+    return freed;
 }
 
 void page_remove(pde_t *pgdir, uintptr_t la) {
@@ -246,8 +252,11 @@ static uintptr_t next_table_start(uintptr_t la, int shift) {
     return ROUNDDOWN(la, 1UL << shift) + (1UL << shift);
 }
 
-/* Remove every user mapping in [start, end): pages lose one reference. */
-void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end) {
+/*
+ * Remove every user mapping in [start, end): pages lose one reference.
+ * If count is not NULL, what was unmapped and freed is added to it.
+ */
+void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end, struct unmap_count *count) {
     assert(start % PGSIZE == 0 && end % PGSIZE == 0 && USER_ACCESS(start, end));
     for (uintptr_t la = start; la < end && la != 0;) {
         pte_t *ptep = get_pte(pgdir, la, false);
@@ -255,7 +264,12 @@ void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end) {
             la = next_table_start(la, PDX1SHIFT);
             continue;
         }
-        page_remove_pte(pgdir, la, ptep);
+        if (count != NULL && pte_present(*ptep)) {
+            count->unmapped++;
+            count->freed += page_remove_pte(pgdir, la, ptep);
+        } else {
+            page_remove_pte(pgdir, la, ptep);
+        }
         la += PGSIZE;
     }
 }

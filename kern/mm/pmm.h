@@ -43,10 +43,14 @@ pte_t *get_pte(pde_t *pgdir, uintptr_t la, bool create);
 struct Page *get_page(pde_t *pgdir, uintptr_t la, pte_t **ptep_store);
 void page_remove(pde_t *pgdir, uintptr_t la);
 int page_insert(pde_t *pgdir, struct Page *page, uintptr_t la, uint32_t perm);
-void page_remove_pte(pde_t *pgdir, uintptr_t la, pte_t *ptep);
+bool page_remove_pte(pde_t *pgdir, uintptr_t la, pte_t *ptep);
 void tlb_invalidate(pde_t *pgdir, uintptr_t la);
 struct Page *pgdir_alloc_page(pde_t *pgdir, uintptr_t la, uint32_t perm);
-void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end);
+/* What unmap_range did: pages unmapped, and how many of them were freed. */
+struct unmap_count {
+    size_t unmapped, freed;
+};
+void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end, struct unmap_count *count);
 void exit_range(pde_t *pgdir, uintptr_t start, uintptr_t end);
 int copy_range(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, bool share);
 void lcr3(uintptr_t cr3);

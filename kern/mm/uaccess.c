@@ -7,7 +7,7 @@
 /*
  * The one path between the kernel and user memory. The kernel never
  * dereferences a user pointer: it finds the page through the process's
- * page table, lets do_pgfault fill it in (or break copy-on-write, for a
+ * page table, lets handle_mm_fault fill it in (or break copy-on-write, for a
  * write) exactly as a user access would, and then copies through the
  * kernel's own mapping of that page. So a kernel write into a page that
  * another process still shares copies the page first.
@@ -36,8 +36,7 @@ bool user_mem_check(struct mm_struct *mm, uintptr_t addr, size_t len, bool write
 static void *user_page(struct mm_struct *mm, uintptr_t addr, bool write) {
     pte_t *ptep = get_pte(mm->pgdir, addr, false);
     if (ptep == NULL || !pte_present(*ptep) || (write && !pte_writable(*ptep))) {
-        uintptr_t cause = write ? CAUSE_STORE_PAGE_FAULT : CAUSE_LOAD_PAGE_FAULT;
-        if (do_pgfault(mm, cause, addr) != 0) {
+        if (handle_mm_fault(mm, addr, FAULT_KERNEL | (write ? FAULT_WRITE : 0)) != 0) {
             return NULL;
         }
         ptep = get_pte(mm->pgdir, addr, false);

@@ -1,6 +1,7 @@
 #include <vmm.h>
 #include <pmm.h>
 #include <cow.h>
+#include <proc.h>
 #include <kmalloc.h>
 #include <string.h>
 #include <stdio.h>
@@ -157,7 +158,7 @@ int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len) {
         } else {
             remove_vma_struct(mm, vma);
         }
-        unmap_range(mm->pgdir, lo, hi);
+        unmap_range(mm->pgdir, lo, hi, NULL);
         start = hi;
     }
     return 0;
@@ -189,16 +190,22 @@ int dup_mmap(struct mm_struct *to, struct mm_struct *from) {
     return 0;
 }
 
-/* Drop every user mapping and free the page tables (the areas stay). */
+/*
+ * Drop every user mapping and free the page tables (the areas stay).
+ * Pages still mapped by another process only lose a reference.
+ */
 void exit_mmap(struct mm_struct *mm) {
     assert(mm != NULL && mm->mm_count == 0);
-    pde_t *pgdir = mm->pgdir;
+    struct unmap_count count = { 0, 0 };
     list_entry_t *le = &mm->mmap_list;
     while ((le = list_next(le)) != &mm->mmap_list) {
         struct vma_struct *vma = le2vma(le, list_link);
-        unmap_range(pgdir, vma->vm_start, vma->vm_end);
+        unmap_range(mm->pgdir, vma->vm_start, vma->vm_end, &count);
     }
-    exit_range(pgdir, USERBASE, USERTOP);
+    exit_range(mm->pgdir, USERBASE, USERTOP);
+    cow_trace("pid %d exit_mmap: %d pages unmapped, %d still shared, %d freed",
+              current != NULL ? current->pid : -1, (int)count.unmapped,
+              (int)(count.unmapped - count.freed), (int)count.freed);
 }
 
 /* The leaf PTE rights for pages of vma (W is withheld later for COW). */
@@ -217,31 +224,28 @@ uint32_t vma_pte_perm(const struct vma_struct *vma) {
 }
 
 /* Does the area allow this kind of access? */
-static bool vma_allows(const struct vma_struct *vma, uintptr_t cause) {
-    switch (cause) {
-    case CAUSE_STORE_PAGE_FAULT:
+static bool vma_allows(const struct vma_struct *vma, uint32_t flags) {
+    if (flags & FAULT_WRITE) {
         return (vma->vm_flags & VM_WRITE) != 0;
-    case CAUSE_LOAD_PAGE_FAULT:
-        return (vma->vm_flags & (VM_READ | VM_WRITE)) != 0;
-    case CAUSE_FETCH_PAGE_FAULT:
-        return (vma->vm_flags & VM_EXEC) != 0;
-    default:
-        return false;
     }
+    if (flags & FAULT_EXEC) {
+        return (vma->vm_flags & VM_EXEC) != 0;
+    }
+    return (vma->vm_flags & (VM_READ | VM_WRITE)) != 0;
 }
 
 /*
- * Resolve a page fault at addr of the given cause (a load, store or
- * instruction page fault). Returns 0 when the access can be retried,
- * -E_FAULT when no area allows it (the process must die), -E_NO_MEM when
- * it is allowed but memory ran out. Outcomes:
+ * Make the access described by flags at addr possible. Returns 0 when
+ * the access can be retried, -E_FAULT when no area allows it (a user
+ * access then kills the process), -E_NO_MEM when it is allowed but
+ * memory ran out. Outcomes:
  *  - no page yet:               map a new zeroed page with the area's rights;
  *  - store to a read-only page: copy-on-write (do_wp_page);
  *  - anything else:             a stale TLB entry; flush and retry.
  */
-int do_pgfault(struct mm_struct *mm, uintptr_t cause, uintptr_t addr) {
+int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags) {
     struct vma_struct *vma = find_vma(mm, addr);
-    if (vma == NULL || addr < vma->vm_start || !vma_allows(vma, cause)) {
+    if (vma == NULL || addr < vma->vm_start || !vma_allows(vma, flags)) {
         return -E_FAULT;
     }
     uintptr_t la = ROUNDDOWN(addr, PGSIZE);
@@ -252,9 +256,26 @@ int do_pgfault(struct mm_struct *mm, uintptr_t cause, uintptr_t addr) {
     if (!pte_present(*ptep)) {
         return pgdir_alloc_page(mm->pgdir, la, vma_pte_perm(vma)) ? 0 : -E_NO_MEM;
     }
-    if (cause == CAUSE_STORE_PAGE_FAULT && !pte_writable(*ptep)) {
-        return do_wp_page(mm, la, ptep);
+    if ((flags & FAULT_WRITE) && !pte_writable(*ptep)) {
+        return do_wp_page(mm, la, ptep, flags);
     }
     tlb_invalidate(mm->pgdir, la);
     return 0;
+}
+
+/*
+ * The page-fault entry from trap(): cause is scause (a load, store or
+ * instruction page fault), addr is stval. Same returns as handle_mm_fault.
+ */
+int do_pgfault(struct mm_struct *mm, uintptr_t cause, uintptr_t addr) {
+    switch (cause) {
+    case CAUSE_LOAD_PAGE_FAULT:
+        return handle_mm_fault(mm, addr, 0);
+    case CAUSE_STORE_PAGE_FAULT:
+        return handle_mm_fault(mm, addr, FAULT_WRITE);
+    case CAUSE_FETCH_PAGE_FAULT:
+        return handle_mm_fault(mm, addr, FAULT_EXEC);
+    default:
+        return -E_FAULT;
+    }
 }

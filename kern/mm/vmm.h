@@ -44,7 +44,13 @@ int mm_map(struct mm_struct *mm, uintptr_t addr, size_t len, uint32_t vm_flags,
 int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len);
 int dup_mmap(struct mm_struct *to, struct mm_struct *from);
 void exit_mmap(struct mm_struct *mm);
+/* What a fault asks for (handle_mm_fault's flags). */
+#define FAULT_WRITE     0x1     /* a store or AMO */
+#define FAULT_EXEC      0x2     /* an instruction fetch */
+#define FAULT_KERNEL    0x4     /* the kernel, touching user memory for the process */
+
 int do_pgfault(struct mm_struct *mm, uintptr_t cause, uintptr_t addr);
+int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags);
 uint32_t vma_pte_perm(const struct vma_struct *vma);
 
 bool user_mem_check(struct mm_struct *mm, uintptr_t addr, size_t len, bool write);

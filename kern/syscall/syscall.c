@@ -67,6 +67,14 @@ static int sys_brk(uint64_t arg[]) {
     return ret != 0 ? ret : (int)brk;
 }
 
+/* munmap(addr, len): addr must be page aligned; pages lose a reference. */
+static int sys_munmap(uint64_t arg[]) {
+    if (arg[0] % PGSIZE != 0) {
+        return -E_INVAL;
+    }
+    return mm_unmap(current->mm, arg[0], arg[1]);
+}
+
 static int sys_putc(uint64_t arg[]) {
     cputchar((int)arg[0]);
     return 0;
@@ -98,6 +106,7 @@ static int (*const syscalls[])(uint64_t arg[]) = {
     [SYS_gettime] = sys_gettime,
     [SYS_getpid] = sys_getpid,
     [SYS_brk] = sys_brk,
+    [SYS_munmap] = sys_munmap,
     [SYS_putc] = sys_putc,
     [SYS_pgdir] = sys_pgdir,
     [SYS_memstat] = sys_memstat,
