@@ -29,7 +29,7 @@ LOGDIR=obj/grade
 # The parsed test list. NAMES keeps the file's order; the associative
 # arrays hold each test's settings. A check is one line "KIND<tab>TEXT".
 NAMES=()
-declare -A PROG ARGS MEM TIMEOUT POINTS NODEFAULT CHECKS
+declare -A PROG ARGS MEM TIMEOUT POINTS NODEFAULT CHECKS SCRIPT
 DEFAULT_CHECKS=
 SELECTED=()
 
@@ -82,11 +82,11 @@ parse_tests() {
             [ -z "${PROG[$rest]+set}" ] || die "$where: test '$rest' listed twice"
             section=$rest; NAMES+=("$rest")
             PROG[$rest]=$rest ARGS[$rest]='' MEM[$rest]=128M TIMEOUT[$rest]=10
-            POINTS[$rest]=5 NODEFAULT[$rest]=0 CHECKS[$rest]= ;;
+            POINTS[$rest]=5 NODEFAULT[$rest]=0 CHECKS[$rest]= SCRIPT[$rest]= ;;
         expect|expect-re|reject-re)
             [ -n "$section" ] || die "$where: '$word' outside a block"
             add_check "$section" "$word" "$rest" "$where" ;;
-        prog|args|mem|timeout|points|nodefault)
+        prog|args|mem|timeout|points|nodefault|script)
             [[ -n $section && $section != default ]] || die "$where: '$word' outside a test"
             case $word in
             prog)      [ -n "$rest" ] || die "$where: prog needs a name"
@@ -99,6 +99,8 @@ parse_tests() {
             points)    [[ $rest =~ ^[0-9]+$ ]] || die "$where: bad points '$rest'"
                        POINTS[$section]=$rest ;;
             nodefault) NODEFAULT[$section]=1 ;;
+            script)    [ -n "$rest" ] || die "$where: script needs a command"
+                       SCRIPT[$section]=$rest NODEFAULT[$section]=1 ;;
             esac ;;
         *) die "$where: unknown directive '$word'" ;;
         esac
@@ -133,8 +135,12 @@ run_test() {
     local -a bootargs
     read -ra bootargs <<< "${ARGS[$t]}"
     start=${EPOCHREALTIME//[!0-9]/}
-    timeout -k 2 "${TIMEOUT[$t]}" "$QEMU_SH" -m "${MEM[$t]}" -- \
-        "prog=${PROG[$t]}" "${bootargs[@]}" < /dev/null > "$LOGDIR/$t.log" 2>&1 &
+    if [ -n "${SCRIPT[$t]}" ]; then
+        timeout -k 2 "${TIMEOUT[$t]}" bash -c "${SCRIPT[$t]}" < /dev/null > "$LOGDIR/$t.log" 2>&1 &
+    else
+        timeout -k 2 "${TIMEOUT[$t]}" "$QEMU_SH" -m "${MEM[$t]}" -- \
+            "prog=${PROG[$t]}" "${bootargs[@]}" < /dev/null > "$LOGDIR/$t.log" 2>&1 &
+    fi
     pid=$!
     trap 'kill -TERM $pid 2>/dev/null; exit 1' TERM   # grade.sh was interrupted
     wait $pid; rc=$?
@@ -169,6 +175,8 @@ report_test() {
     problems=$(check_log "$t") || ok=0
     if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
         ok=0; problems="timed out after ${TIMEOUT[$t]}s"$'\n'$problems
+    elif [ -n "${SCRIPT[$t]}" ] && [ "$rc" != 0 ]; then
+        ok=0; problems+=$'\n'"script exited with status $rc"
     elif [ "$ok" = 0 ] && [ "$rc" != 0 ]; then
         problems+=$'\n'"QEMU exited with status $rc"
     fi
