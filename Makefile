@@ -37,7 +37,7 @@ ULIB_SRC  := $(wildcard user/libs/*.c user/libs/*.S) $(LIBS_SRC)
 USER_SRC  := $(wildcard user/*.c)
 USER_PROGS := $(basename $(notdir $(USER_SRC)))
 
-KERN_OBJ  := $(patsubst %,obj/kern/%.o,$(basename $(KERN_SRC))) obj/userprogs.o
+KERN_OBJ  := $(patsubst %,obj/kern/%.o,$(basename $(KERN_SRC))) obj/userprogs.o obj/rootfs.o
 ULIB_OBJ  := $(patsubst %,obj/ulib/%.o,$(basename $(ULIB_SRC)))
 USER_ELF  := $(patsubst %,obj/user/%.elf,$(USER_PROGS))
 
@@ -83,13 +83,23 @@ obj/user/%.o: user/%.c | toolchain
 obj/user/%.elf: obj/user/%.o $(ULIB_OBJ) tools/user.ld
 	@$(LD) -m elf64lriscv -nostdlib -T tools/user.ld -o $@ $(ULIB_OBJ) $<
 
-# The program table is rewritten only when the set of programs changes.
-obj/userprogs.S: $(USER_ELF) tools/mkprogs.sh FORCE
+# The tables are rewritten only when the set of embedded files changes.
+ROOTFS_FILES := $(shell find user/rootfs -type f 2>/dev/null | sort)
+
+obj/userprogs.S: $(USER_ELF) tools/mkembed.sh FORCE
 	@mkdir -p $(@D)
-	@tools/mkprogs.sh $@ $(USER_PROGS)
+	@tools/mkembed.sh $@ user_programs $(foreach p,$(USER_PROGS),$(p)=obj/user/$(p).elf)
+
+obj/rootfs.S: $(ROOTFS_FILES) tools/mkembed.sh FORCE
+	@mkdir -p $(@D)
+	@tools/mkembed.sh $@ rootfs_files $(foreach f,$(ROOTFS_FILES),$(f:user/rootfs/%=%)=$(f))
 
 obj/userprogs.o: obj/userprogs.S $(USER_ELF)
 	@echo "  EMBED $(words $(USER_PROGS)) user programs"
+	@$(CC) $(ASFLAGS) -c $< -o $@
+
+obj/rootfs.o: obj/rootfs.S $(ROOTFS_FILES)
+	@echo "  EMBED $(words $(ROOTFS_FILES)) files from user/rootfs"
 	@$(CC) $(ASFLAGS) -c $< -o $@
 
 .PHONY: FORCE
