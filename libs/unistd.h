@@ -2,8 +2,8 @@
 #define __LIBS_UNISTD_H__
 
 /*
- * System call numbers (ucore's). User code traps with `ecall`,
- * a0 = number, a1..a5 = arguments; the result comes back in a0
+ * System call numbers (ucore's, new ones from 40). User code traps with
+ * `ecall`, a0 = number, a1..a6 = arguments; the result comes back in a0
  * (negative = -E_xxx from <error.h>).
  */
 #define SYS_exit            1
@@ -23,8 +23,11 @@
 #define SYS_putc            30
 #define SYS_pgdir           31
 #define SYS_memstat         40
+#define SYS_madvise         41
+#define SYS_memwrite        42
 #define SYS_open            100
 #define SYS_close           101
 #define SYS_read            102
+#define SYS_write           103
 
 #endif /* !__LIBS_UNISTD_H__ */

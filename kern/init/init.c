@@ -10,6 +10,8 @@
 #include <vmm.h>
 #include <kmalloc.h>
 #include <cow.h>
+#include <gup.h>
+#include <fs.h>
 #include <proc.h>
 #include <sched.h>
 
@@ -46,7 +48,9 @@ void kern_init(uintptr_t hartid, uintptr_t fdt_pa) {
     pmm_init(boot_info.mem_base, boot_info.mem_size);
     kmalloc_init();
     cow_init();
+    gup_init();
     vmm_init();
+    fs_init();
     sched_init();
     proc_init();
     check_cow();

@@ -55,3 +55,17 @@ bool bootarg_is(const char *key, const char *value, bool dflt) {
     const char *v = bootarg(key);
     return v == NULL ? dflt : strcmp(v, value) == 0;
 }
+
+/* Is word one of the comma-separated values of key (e.g. trace=cow,gup)? */
+bool bootarg_has(const char *key, const char *word) {
+    const char *v = bootarg(key);
+    size_t n = strlen(word);
+    while (v != NULL && *v != '\0') {
+        if (strncmp(v, word, n) == 0 && (v[n] == ',' || v[n] == '\0')) {
+            return true;
+        }
+        v = strchr(v, ',');
+        v = v != NULL ? v + 1 : NULL;
+    }
+    return false;
+}

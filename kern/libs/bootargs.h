@@ -11,6 +11,7 @@ void bootargs_init(const char *cmdline);
 const char *bootarg(const char *key);
 long bootarg_long(const char *key, long dflt);
 bool bootarg_is(const char *key, const char *value, bool dflt);
+bool bootarg_has(const char *key, const char *word);
 const char *bootargs_all(void);
 
 #endif /* !__KERN_LIBS_BOOTARGS_H__ */

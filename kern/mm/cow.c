@@ -18,7 +18,7 @@ static struct {
 
 void cow_init(void) {
     cow_on = bootarg_is("cow", "on", true);
-    cow_trace_on = bootarg_is("trace", "cow", false);
+    cow_trace_on = bootarg_has("trace", "cow");
     cprintf("copy-on-write fork: %s%s\n", cow_on ? "on" : "off (eager copy)",
             cow_trace_on ? ", tracing" : "");
 }
@@ -67,25 +67,31 @@ static int current_pid(void) {
     return current != NULL ? current->pid : -1;
 }
 
-/* Who is storing: the program itself, or the kernel copying out for it. */
+/* Who is storing: the program, the kernel copying out for it, or memwrite. */
 static const char *fault_origin(uint32_t flags) {
+    if (flags & FAULT_FORCE) {
+        return "forced write";
+    }
     return (flags & FAULT_KERNEL) ? "copy-out" : "store fault";
 }
 
-/* Sole owner: make the page writable again in place. Never fails. */
-static int wp_page_reuse(struct mm_struct *mm, uintptr_t la, pte_t *ptep, uint32_t flags) {
-    *ptep = pte_mkwrite(*ptep);
-    tlb_invalidate(mm->pgdir, la);
+/*
+ * Sole owner: keep the page and give it the rights a write leaves
+ * (writable again if the area is). Never fails.
+ */
+static int wp_page_reuse(struct vma_struct *vma, uintptr_t la, pte_t *ptep, uint32_t flags) {
+    *ptep = pte_create(PPN(PTE_ADDR(*ptep)), vma_perm_after_write(vma));
+    tlb_invalidate(vma->vm_mm->pgdir, la);
     stats.reuses++;
     cow_trace("pid %d %s at 0x%lx: reuse (ref 1)", current_pid(), fault_origin(flags), la);
-    return 0;
+    return VM_FAULT_WRITE;
 }
 
 /*
- * Shared: give this process its own writable copy and drop its
- * reference to the shared page. -E_NO_MEM (nothing changed) if no page.
+ * Shared (or a file's page): give this process its own copy and drop
+ * its reference to the old page. -E_NO_MEM (nothing changed) if no page.
  */
-static int wp_page_copy(struct mm_struct *mm, uintptr_t la, pte_t *ptep, uint32_t flags) {
+static int wp_page_copy(struct vma_struct *vma, uintptr_t la, pte_t *ptep, uint32_t flags) {
     struct Page *old = pte2page(*ptep), *copy = alloc_page();
     if (copy == NULL) {
         cow_trace("pid %d %s at 0x%lx: out of memory", current_pid(), fault_origin(flags), la);
@@ -93,25 +99,28 @@ static int wp_page_copy(struct mm_struct *mm, uintptr_t la, pte_t *ptep, uint32_
     }
     memcpy(page2kva(copy), page2kva(old), PGSIZE);
     set_page_ref(copy, 1);
-    *ptep = pte_create(page2ppn(copy), pte_perm(pte_mkwrite(*ptep)));
-    tlb_invalidate(mm->pgdir, la);
+    *ptep = pte_create(page2ppn(copy), vma_perm_after_write(vma));
+    tlb_invalidate(vma->vm_mm->pgdir, la);
     int left = page_ref_dec(old);
     assert(left > 0);
     stats.copies++;
     cow_trace("pid %d %s at 0x%lx: copy (ref %d -> %d)", current_pid(), fault_origin(flags), la,
               left + 1, left);
-    return 0;
+    return VM_FAULT_WRITE;
 }
 
 /*
- * A store (by the user, or by the kernel on the user's behalf) hit the
- * present read-only PTE *ptep at la, in an area that allows writing.
- * Decide: reuse the page if this mapping is its only one, else copy.
+ * A write (by the program, by the kernel on its behalf, or forced by
+ * memwrite) hit the present read-only PTE *ptep at la, in an area that
+ * allows that write. Decide: an anonymous page that this mapping alone
+ * holds is reused; anything else (shared, or a file's page) is copied.
+ * Returns VM_FAULT_WRITE, or -E_NO_MEM.
  */
-int do_wp_page(struct mm_struct *mm, uintptr_t la, pte_t *ptep, uint32_t flags) {
+int do_wp_page(struct vma_struct *vma, uintptr_t la, pte_t *ptep, uint32_t flags) {
+    struct Page *page = pte2page(*ptep);
     stats.faults++;
-    if (page_ref(pte2page(*ptep)) == 1) {
-        return wp_page_reuse(mm, la, ptep, flags);
+    if (!PageFile(page) && page_ref(page) == 1) {
+        return wp_page_reuse(vma, la, ptep, flags);
     }
-    return wp_page_copy(mm, la, ptep, flags);
+    return wp_page_copy(vma, la, ptep, flags);
 }

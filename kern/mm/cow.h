@@ -6,6 +6,7 @@
 #include <memstat.h>
 
 struct mm_struct;
+struct vma_struct;
 
 /*
  * Copy-on-write. fork (copy_range) maps the parent's writable pages
@@ -16,7 +17,7 @@ struct mm_struct;
 void cow_init(void);
 bool cow_enabled(void);
 bool cow_tracing(void);
-int do_wp_page(struct mm_struct *mm, uintptr_t la, pte_t *ptep, uint32_t flags);
+int do_wp_page(struct vma_struct *vma, uintptr_t la, pte_t *ptep, uint32_t flags);
 void cow_count_fork(size_t shared, size_t copied);
 size_t cow_shared_total(void);
 void cow_fill_memstat(struct memstat *st);

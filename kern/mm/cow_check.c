@@ -4,6 +4,7 @@
 #include <proc.h>
 #include <kmalloc.h>
 #include <bootargs.h>
+#include <fs.h>
 #include <string.h>
 #include <stdio.h>
 #include <riscv.h>
@@ -39,8 +40,8 @@ static void audit_leaf(struct mm_struct *mm, uintptr_t va, pte_t pte) {
     if (pte_writable(pte) && pte_is_cow(pte)) {
         audit_fail("PTE both writable and COW", va, pte);
     }
-    if (pte_writable(pte) && page_ref(page) > 1) {
-        audit_fail("writable PTE to a shared page", va, pte);
+    if (pte_writable(pte) && (page_ref(page) > 1 || PageFile(page))) {
+        audit_fail("writable PTE to a shared or file page", va, pte);
     }
     if (!(pte & PTE_U)) {
         audit_fail("user page without PTE_U", va, pte);
@@ -77,6 +78,11 @@ static void audit_refcounts(void) {
     }
 }
 
+/* A page-cache page: the file holds one reference. */
+static void audit_file_hold(struct Page *page) {
+    page->audit_maps++;
+}
+
 /* Count mm's page tables and mappings, once even if threads share it. */
 static void audit_mm(struct mm_struct *mm) {
     if (mm != NULL && kva2page(mm->pgdir)->audit_maps == 0) {
@@ -94,6 +100,7 @@ static bool audit_all(struct mm_struct **extra, int nextra) {
     }
     kva2page(boot_pgdir)->audit_maps++;
     audit_table(boot_pgdir, 2, 0, NULL);
+    fs_for_each_page(audit_file_hold);
     for (list_entry_t *le = list_next(&proc_list); le != &proc_list; le = list_next(le)) {
         audit_mm(le2proc(le, list_link)->mm);
     }
@@ -182,7 +189,8 @@ void check_cow(void) {
 
     /* reuse: the parent is now the only user, so its page just becomes writable */
     assert(do_pgfault(parent, CAUSE_STORE_PAGE_FAULT, rw) == 0);
-    assert(pte_of(parent, rw) == pte_mkwrite(p));
+    pte_t q = pte_of(parent, rw);
+    assert(pte2page(q) == pte2page(p) && pte_writable(q) && !pte_is_cow(q));
 
     /* a store to the read-only area is refused, never copied */
     assert(do_pgfault(child, CAUSE_STORE_PAGE_FAULT, ro) != 0);

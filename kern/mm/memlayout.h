@@ -69,6 +69,7 @@ struct Page {
 
 #define PG_reserved     0       /* kernel or firmware owns it: never allocatable */
 #define PG_property     1       /* head page of a free block; property = its size */
+#define PG_file         2       /* page cache of a file (kern/fs): never anonymous */
 
 #define SetPageReserved(page)       ((page)->flags |= (1UL << PG_reserved))
 #define ClearPageReserved(page)     ((page)->flags &= ~(1UL << PG_reserved))
@@ -76,6 +77,8 @@ struct Page {
 #define SetPageProperty(page)       ((page)->flags |= (1UL << PG_property))
 #define ClearPageProperty(page)     ((page)->flags &= ~(1UL << PG_property))
 #define PageProperty(page)          (((page)->flags >> PG_property) & 1)
+#define SetPageFile(page)           ((page)->flags |= (1UL << PG_file))
+#define PageFile(page)              (((page)->flags >> PG_file) & 1)
 
 #define le2page(le, member) to_struct((le), struct Page, member)
 

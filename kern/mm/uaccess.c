@@ -36,7 +36,7 @@ bool user_mem_check(struct mm_struct *mm, uintptr_t addr, size_t len, bool write
 static void *user_page(struct mm_struct *mm, uintptr_t addr, bool write) {
     pte_t *ptep = get_pte(mm->pgdir, addr, false);
     if (ptep == NULL || !pte_present(*ptep) || (write && !pte_writable(*ptep))) {
-        if (handle_mm_fault(mm, addr, FAULT_KERNEL | (write ? FAULT_WRITE : 0)) != 0) {
+        if (handle_mm_fault(mm, addr, FAULT_KERNEL | (write ? FAULT_WRITE : 0)) < 0) {
             return NULL;
         }
         ptep = get_pte(mm->pgdir, addr, false);

@@ -35,6 +35,8 @@ struct vma_struct *vma_create(uintptr_t vm_start, uintptr_t vm_end, uint32_t vm_
         vma->vm_start = vm_start;
         vma->vm_end = vm_end;
         vma->vm_flags = vm_flags;
+        vma->vm_file = NULL;
+        vma->vm_pgoff = 0;
     }
     return vma;
 }
@@ -98,37 +100,80 @@ void mm_destroy(struct mm_struct *mm) {
     kfree(mm);
 }
 
+/* Page-aligned [*start, *end) for [addr, addr + len), or false if not user space. */
+static bool user_range(uintptr_t addr, size_t len, uintptr_t *start, uintptr_t *end) {
+    *start = ROUNDDOWN(addr, PGSIZE);
+    *end = ROUNDUP(addr + len, PGSIZE);
+    return len != 0 && addr + len > addr && USER_ACCESS(*start, *end);
+}
+
+/* Is [start, end) free of areas? */
+static bool range_free(struct mm_struct *mm, uintptr_t start, uintptr_t end) {
+    struct vma_struct *vma = find_vma(mm, start);
+    return vma == NULL || end <= vma->vm_start;
+}
+
 /*
- * Add the area [addr, addr + len) with vm_flags, extending the area just
- * below when it ends at addr with the same flags. Returns 0, -E_INVAL if
- * the range is not user space or overlaps an area, -E_NO_MEM.
+ * Add the anonymous area [addr, addr + len) with vm_flags, extending the
+ * anonymous area just below when it ends at addr with the same flags.
+ * Returns 0, -E_INVAL if the range is not user space or overlaps an
+ * area, -E_NO_MEM.
  */
 int mm_map(struct mm_struct *mm, uintptr_t addr, size_t len, uint32_t vm_flags,
            struct vma_struct **vma_store) {
-    uintptr_t start = ROUNDDOWN(addr, PGSIZE), end = ROUNDUP(addr + len, PGSIZE);
-    if (len == 0 || end < start || !USER_ACCESS(start, end)) {
+    uintptr_t start, end;
+    if (!user_range(addr, len, &start, &end) || !range_free(mm, start, end)) {
         return -E_INVAL;
     }
-    struct vma_struct *vma = find_vma(mm, start);
-    if (vma != NULL && end > vma->vm_start) {
-        return -E_INVAL;
-    }
-    struct vma_struct *prev = start > USERBASE ? find_vma(mm, start - 1) : NULL;
-    if (prev != NULL && prev->vm_end == start && prev->vm_flags == vm_flags) {
-        prev->vm_end = end;             /* grow the neighbour (e.g. the heap) */
-        if (vma_store != NULL) {
-            *vma_store = prev;
+    struct vma_struct *vma = start > USERBASE ? find_vma(mm, start - 1) : NULL;
+    if (vma != NULL && vma->vm_end == start && vma->vm_flags == vm_flags &&
+        vma->vm_file == NULL) {
+        vma->vm_end = end;              /* grow the neighbour (e.g. the heap) */
+    } else {
+        if ((vma = vma_create(start, end, vm_flags)) == NULL) {
+            return -E_NO_MEM;
         }
-        return 0;
+        insert_vma_struct(mm, vma);
     }
-    if ((vma = vma_create(start, end, vm_flags)) == NULL) {
-        return -E_NO_MEM;
-    }
-    insert_vma_struct(mm, vma);
     if (vma_store != NULL) {
         *vma_store = vma;
     }
     return 0;
+}
+
+/* Add an area mapping `file` from its page pgoff on. Returns as mm_map. */
+int mm_map_file(struct mm_struct *mm, uintptr_t addr, size_t len, uint32_t vm_flags,
+                struct inode *file, size_t pgoff) {
+    uintptr_t start, end;
+    if (!user_range(addr, len, &start, &end) || !range_free(mm, start, end)) {
+        return -E_INVAL;
+    }
+    struct vma_struct *vma = vma_create(start, end, vm_flags);
+    if (vma == NULL) {
+        return -E_NO_MEM;
+    }
+    vma->vm_file = file;
+    vma->vm_pgoff = pgoff;
+    insert_vma_struct(mm, vma);
+    return 0;
+}
+
+/* The highest free gap of len bytes below the mmap top, or 0 if none. */
+uintptr_t mm_find_free(struct mm_struct *mm, size_t len) {
+    len = ROUNDUP(len, PGSIZE);
+    uintptr_t top = UMMAPTOP;
+    list_entry_t *le = &mm->mmap_list;
+    while ((le = list_prev(le)) != &mm->mmap_list && len <= top) {
+        struct vma_struct *vma = le2vma(le, list_link);
+        if (vma->vm_start >= top) {
+            continue;
+        }
+        if (vma->vm_end <= top - len) {
+            break;                      /* the gap [vm_end, top) fits */
+        }
+        top = vma->vm_start;
+    }
+    return (len <= top && top - len >= USERBASE) ? top - len : 0;
 }
 
 /*
@@ -137,8 +182,8 @@ int mm_map(struct mm_struct *mm, uintptr_t addr, size_t len, uint32_t vm_flags,
  * outside user space, -E_NO_MEM if an area had to be split and could not.
  */
 int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len) {
-    uintptr_t start = ROUNDDOWN(addr, PGSIZE), end = ROUNDUP(addr + len, PGSIZE);
-    if (len == 0 || end < start || !USER_ACCESS(start, end)) {
+    uintptr_t start, end;
+    if (!user_range(addr, len, &start, &end)) {
         return -E_INVAL;
     }
     struct vma_struct *vma;
@@ -149,11 +194,14 @@ int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len) {
             if (tail == NULL) {
                 return -E_NO_MEM;
             }
+            tail->vm_file = vma->vm_file;
+            tail->vm_pgoff = vma->vm_pgoff + (hi - vma->vm_start) / PGSIZE;
             vma->vm_end = lo;
             insert_vma_struct(mm, tail);
         } else if (vma->vm_start < lo) {
             vma->vm_end = lo;
         } else if (hi < vma->vm_end) {
+            vma->vm_pgoff += (hi - vma->vm_start) / PGSIZE;
             vma->vm_start = hi;
         } else {
             remove_vma_struct(mm, vma);
@@ -162,6 +210,31 @@ int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len) {
         start = hi;
     }
     return 0;
+}
+
+/*
+ * madvise(MADV_DONTNEED): drop the pages of [addr, addr + len) but keep
+ * the areas; the next touch faults in a fresh page (zeroed, or the
+ * file's). Returns 0, -E_INVAL, or -E_NO_MEM if part of the range is
+ * not mapped (the mapped parts are still dropped), as Linux does.
+ */
+int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len) {
+    uintptr_t start, end;
+    if (addr % PGSIZE != 0 || !user_range(addr, len, &start, &end)) {
+        return -E_INVAL;
+    }
+    int ret = 0;
+    uintptr_t la = start;
+    struct vma_struct *vma;
+    while (la < end && (vma = find_vma(mm, la)) != NULL && vma->vm_start < end) {
+        if (la < vma->vm_start) {
+            ret = -E_NO_MEM;
+        }
+        uintptr_t lo = MAX(la, vma->vm_start), hi = MIN(end, vma->vm_end);
+        unmap_range(mm->pgdir, lo, hi, NULL);
+        la = hi;
+    }
+    return la < end ? -E_NO_MEM : ret;
 }
 
 /*
@@ -178,6 +251,8 @@ int dup_mmap(struct mm_struct *to, struct mm_struct *from) {
         if (nvma == NULL) {
             return -E_NO_MEM;
         }
+        nvma->vm_file = vma->vm_file;
+        nvma->vm_pgoff = vma->vm_pgoff;
         insert_vma_struct(to, nvma);
         int ret = copy_range(to->pgdir, from->pgdir, vma->vm_start, vma->vm_end,
                              cow_enabled());
@@ -208,74 +283,25 @@ void exit_mmap(struct mm_struct *mm) {
               (int)(count.unmapped - count.freed), (int)count.freed);
 }
 
-/* The leaf PTE rights for pages of vma (W is withheld later for COW). */
-uint32_t vma_pte_perm(const struct vma_struct *vma) {
-    uint32_t perm = PTE_U;
-    if (vma->vm_flags & (VM_READ | VM_WRITE)) {
-        perm |= PTE_R;
-    }
-    if (vma->vm_flags & VM_WRITE) {
-        perm |= PTE_W;
-    }
-    if (vma->vm_flags & VM_EXEC) {
-        perm |= PTE_X;
-    }
-    return perm;
-}
-
-/* Does the area allow this kind of access? */
-static bool vma_allows(const struct vma_struct *vma, uint32_t flags) {
-    if (flags & FAULT_WRITE) {
-        return (vma->vm_flags & VM_WRITE) != 0;
-    }
-    if (flags & FAULT_EXEC) {
-        return (vma->vm_flags & VM_EXEC) != 0;
-    }
-    return (vma->vm_flags & (VM_READ | VM_WRITE)) != 0;
-}
-
-/*
- * Make the access described by flags at addr possible. Returns 0 when
- * the access can be retried, -E_FAULT when no area allows it (a user
- * access then kills the process), -E_NO_MEM when it is allowed but
- * memory ran out. Outcomes:
- *  - no page yet:               map a new zeroed page with the area's rights;
- *  - store to a read-only page: copy-on-write (do_wp_page);
- *  - anything else:             a stale TLB entry; flush and retry.
- */
-int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags) {
-    struct vma_struct *vma = find_vma(mm, addr);
-    if (vma == NULL || addr < vma->vm_start || !vma_allows(vma, flags)) {
-        return -E_FAULT;
-    }
-    uintptr_t la = ROUNDDOWN(addr, PGSIZE);
-    pte_t *ptep = get_pte(mm->pgdir, la, true);
-    if (ptep == NULL) {
-        return -E_NO_MEM;
-    }
-    if (!pte_present(*ptep)) {
-        return pgdir_alloc_page(mm->pgdir, la, vma_pte_perm(vma)) ? 0 : -E_NO_MEM;
-    }
-    if ((flags & FAULT_WRITE) && !pte_writable(*ptep)) {
-        return do_wp_page(mm, la, ptep, flags);
-    }
-    tlb_invalidate(mm->pgdir, la);
-    return 0;
-}
-
 /*
  * The page-fault entry from trap(): cause is scause (a load, store or
  * instruction page fault), addr is stval. Same returns as handle_mm_fault.
  */
 int do_pgfault(struct mm_struct *mm, uintptr_t cause, uintptr_t addr) {
+    int ret;
     switch (cause) {
     case CAUSE_LOAD_PAGE_FAULT:
-        return handle_mm_fault(mm, addr, 0);
+        ret = handle_mm_fault(mm, addr, 0);
+        break;
     case CAUSE_STORE_PAGE_FAULT:
-        return handle_mm_fault(mm, addr, FAULT_WRITE);
+        ret = handle_mm_fault(mm, addr, FAULT_WRITE);
+        break;
     case CAUSE_FETCH_PAGE_FAULT:
-        return handle_mm_fault(mm, addr, FAULT_EXEC);
+        ret = handle_mm_fault(mm, addr, FAULT_EXEC);
+        break;
     default:
-        return -E_FAULT;
+        ret = -E_FAULT;
+        break;
     }
+    return ret < 0 ? ret : 0;
 }

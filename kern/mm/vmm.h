@@ -6,6 +6,7 @@
 #include <memlayout.h>
 
 struct mm_struct;
+struct inode;
 
 /* One contiguous range of a process's address space with one set of rights. */
 struct vma_struct {
@@ -13,6 +14,8 @@ struct vma_struct {
     uintptr_t vm_start;         /* first address */
     uintptr_t vm_end;           /* one past the last; page aligned */
     uint32_t vm_flags;          /* VM_xxx */
+    struct inode *vm_file;      /* mapped file, or NULL (anonymous memory) */
+    size_t vm_pgoff;            /* file page that vm_start maps */
     list_entry_t list_link;     /* in mm->mmap_list, sorted by address */
 };
 
@@ -22,6 +25,8 @@ struct vma_struct {
 #define VM_WRITE    0x00000002
 #define VM_EXEC     0x00000004
 #define VM_STACK    0x00000008
+#define VM_SHARED   0x00000010  /* MAP_SHARED: writes go to the file, never copied */
+#define VM_MAYWRITE 0x00000020  /* a forced write (FOLL_FORCE) may break COW here */
 
 /* A process's address space: its areas and its page table. */
 struct mm_struct {
@@ -41,22 +46,34 @@ void insert_vma_struct(struct mm_struct *mm, struct vma_struct *vma);
 struct vma_struct *find_vma(struct mm_struct *mm, uintptr_t addr);
 int mm_map(struct mm_struct *mm, uintptr_t addr, size_t len, uint32_t vm_flags,
            struct vma_struct **vma_store);
+int mm_map_file(struct mm_struct *mm, uintptr_t addr, size_t len, uint32_t vm_flags,
+                struct inode *file, size_t pgoff);
 int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len);
+int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len);
+uintptr_t mm_find_free(struct mm_struct *mm, size_t len);
 int dup_mmap(struct mm_struct *to, struct mm_struct *from);
 void exit_mmap(struct mm_struct *mm);
 /* What a fault asks for (handle_mm_fault's flags). */
 #define FAULT_WRITE     0x1     /* a store or AMO */
 #define FAULT_EXEC      0x2     /* an instruction fetch */
 #define FAULT_KERNEL    0x4     /* the kernel, touching user memory for the process */
+#define FAULT_FORCE     0x8     /* a forced write (memwrite) into a private read-only area */
+
+/* handle_mm_fault's positive result: a write broke COW (Linux's VM_FAULT_WRITE). */
+#define VM_FAULT_WRITE  1
 
 int do_pgfault(struct mm_struct *mm, uintptr_t cause, uintptr_t addr);
 int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags);
 uint32_t vma_pte_perm(const struct vma_struct *vma);
+uint32_t vma_perm_after_write(const struct vma_struct *vma);
 
 bool user_mem_check(struct mm_struct *mm, uintptr_t addr, size_t len, bool write);
 int copy_from_user(struct mm_struct *mm, void *dst, const void *src, size_t len);
 int copy_to_user(struct mm_struct *mm, void *dst, const void *src, size_t len);
 int copy_string_from_user(struct mm_struct *mm, char *dst, const char *src, size_t maxn);
+
+intptr_t do_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, off_t off);
+int do_madvise(uintptr_t addr, size_t len, int advice);
 
 void vmm_init(void);
 void check_vmm(void);

@@ -215,6 +215,7 @@ int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
         return ret;
     }
     copy_thread(proc, stack, tf);
+    files_fork(proc, current);
 
     bool intr_flag;
     local_intr_save(intr_flag);
@@ -256,6 +257,7 @@ int do_exit(int error_code) {
     if (current == idleproc || current == initproc) {
         panic("%s exits with %d", current->name, error_code);
     }
+    files_close_all(current);
     if (current->mm != NULL) {
         cow_audit_at_exit();
         mm_release(current->mm);

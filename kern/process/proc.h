@@ -5,6 +5,8 @@
 #include <list.h>
 #include <trap.h>
 #include <memlayout.h>
+#include <mman.h>
+#include <fs.h>
 
 enum proc_state {
     PROC_UNINIT = 0,    /* being created */
@@ -45,6 +47,7 @@ struct proc_struct {
     struct proc_struct *optr;       /* next older sibling */
     list_entry_t run_link;          /* in the run queue */
     int time_slice;                 /* ticks left before preemption */
+    struct file *files[NOFILE];     /* open files by descriptor */
 };
 
 #define PF_EXITING      0x00000001  /* killed: exits on its way back to user */
@@ -53,9 +56,6 @@ struct proc_struct {
 #define WT_CHILD        (0x00000001 | WT_INTERRUPTED)
 #define WT_TIMER        (0x00000002 | WT_INTERRUPTED)
 
-/* clone flags */
-#define CLONE_VM        0x00000100  /* share the address space */
-#define CLONE_THREAD    0x00000200  /* a thread of the same program */
 
 #define le2proc(le, member) to_struct((le), struct proc_struct, member)
 

@@ -1,0 +1,211 @@
+#include <gup.h>
+#include <vmm.h>
+#include <pmm.h>
+#include <proc.h>
+#include <sched.h>
+#include <kmalloc.h>
+#include <bootargs.h>
+#include <string.h>
+#include <stdio.h>
+#include <error.h>
+
+/*
+ * A forced write into the caller's own memory, the way Linux 4.8 wrote
+ * /proc/self/mem: look the page up with get-user-pages, fault it in if
+ * the lookup fails, retry, and finally write through the kernel's own
+ * mapping of the page, so the PTE's rights are not checked again. The
+ * loop yields at its resched point, and nothing else stops another
+ * thread of the process (madvise) from changing the page table there:
+ * that window is where Dirty COW lives.
+ */
+
+#define MEMWRITE_MAX (4 * PGSIZE)   /* bytes one memwrite call may write */
+
+static enum dirtycow_mode mode = DIRTYCOW_FIX2022;
+static bool hugedirty;          /* bug switch: a read fault marks the PTE dirty */
+static long resched_at = -1;    /* gup_resched=K: always yield at retry K */
+static bool tracing;
+
+static const char *const mode_names[] = {
+    [DIRTYCOW_VULNERABLE] = "vulnerable",
+    [DIRTYCOW_FIX2016] = "fix2016",
+    [DIRTYCOW_FIX2022] = "fix2022",
+};
+
+void gup_init(void) {
+    for (int m = 0; m < (int)ARRAY_SIZE(mode_names); m++) {
+        if (bootarg_is("dirtycow", mode_names[m], false)) {
+            mode = m;
+        }
+    }
+    hugedirty = bootarg_is("hugedirty", "", false) || bootarg_is("hugedirty", "on", false);
+    resched_at = bootarg_long("gup_resched", -1);
+    tracing = bootarg_has("trace", "gup");
+    cprintf("dirtycow: forced writes follow the %s rules%s\n", mode_names[mode],
+            hugedirty ? ", hugedirty bug on" : "");
+}
+
+bool gup_hugedirty(void) {
+    return hugedirty;
+}
+
+static void gup_trace(uintptr_t addr, int retry, const char *what) {
+    if (tracing) {
+        cprintf("gup: pid %d 0x%lx retry %d: %s\n", current->pid, addr, retry, what);
+    }
+}
+
+/*
+ * May a lookup for writing use this read-only PTE? Each mode gives
+ * Linux's answer of its time (can_follow_write_pte).
+ */
+static bool can_follow_write_pte(pte_t pte, struct Page *page, struct vma_struct *vma,
+                                 uint32_t foll_flags) {
+    if (pte_writable(pte)) {
+        return true;
+    }
+    switch (mode) {
+    case DIRTYCOW_FIX2016:      /* 19be0eaffa3a: COW already broken, and the page is dirty */
+        return (foll_flags & FOLL_FORCE) && (foll_flags & FOLL_COW) && (pte & PTE_SOFTDIRTY);
+    case DIRTYCOW_FIX2022:      /* 5535be309971: only our own private anonymous page */
+        return (foll_flags & FOLL_FORCE) && !(vma->vm_flags & (VM_SHARED | VM_WRITE)) &&
+               (vma->vm_flags & VM_MAYWRITE) && !PageFile(page) && page_ref(page) == 1;
+    default:                    /* 4.8: never; the caller dropped FOLL_WRITE instead */
+        return false;
+    }
+}
+
+/* The page at addr if the PTE allows this lookup, else NULL (then fault it in). */
+static struct Page *follow_page(struct vma_struct *vma, uintptr_t addr, uint32_t foll_flags) {
+    pte_t *ptep = get_pte(vma->vm_mm->pgdir, addr, false);
+    if (ptep == NULL || !pte_present(*ptep)) {
+        return NULL;
+    }
+    struct Page *page = pte2page(*ptep);
+    if ((foll_flags & FOLL_WRITE) && !can_follow_write_pte(*ptep, page, vma, foll_flags)) {
+        return NULL;
+    }
+    return page;
+}
+
+/*
+ * Fault the page in as the lookup asks. When the fault broke COW in an
+ * area the process may not write, 4.8 stopped asking for write access
+ * (the bug); fix2016 remembers the break in FOLL_COW instead.
+ */
+static int faultin_page(struct vma_struct *vma, uintptr_t addr, uint32_t *foll_flags,
+                        int retry) {
+    uint32_t fault_flags = FAULT_KERNEL;
+    if (*foll_flags & FOLL_WRITE) {
+        fault_flags |= FAULT_WRITE;
+    }
+    if (*foll_flags & FOLL_FORCE) {
+        fault_flags |= FAULT_FORCE;
+    }
+    int ret = handle_mm_fault(vma->vm_mm, addr, fault_flags);
+    if (ret < 0) {
+        return ret;
+    }
+    if ((ret & VM_FAULT_WRITE) && !(vma->vm_flags & VM_WRITE)) {
+        if (mode == DIRTYCOW_VULNERABLE) {
+            *foll_flags &= ~FOLL_WRITE;
+            gup_trace(addr, retry, "fault broke COW; dropping FOLL_WRITE");
+        } else if (mode == DIRTYCOW_FIX2016) {
+            *foll_flags |= FOLL_COW;
+            gup_trace(addr, retry, "fault broke COW; setting FOLL_COW");
+        } else {
+            gup_trace(addr, retry, "fault broke COW");
+        }
+    } else {
+        gup_trace(addr, retry, (fault_flags & FAULT_WRITE) ? "write fault" : "read fault");
+    }
+    return 0;
+}
+
+/* May this lookup use the area at all? (Linux's check_vma_flags.) */
+static bool vma_permits(struct vma_struct *vma, uint32_t foll_flags) {
+    if (!(foll_flags & FOLL_WRITE)) {
+        return (vma->vm_flags & (VM_READ | VM_WRITE)) != 0;
+    }
+    if (vma->vm_flags & VM_WRITE) {
+        return true;
+    }
+    return (foll_flags & FOLL_FORCE) && (vma->vm_flags & VM_MAYWRITE) &&
+           !(vma->vm_flags & VM_SHARED);
+}
+
+/* The resched point at the top of each retry (cond_resched, or forced by gup_resched=K). */
+static void gup_resched(uintptr_t addr, int retry) {
+    if (retry == resched_at) {
+        gup_trace(addr, retry, "forced reschedule");
+        current->need_resched = 1;
+    }
+    cond_resched();
+}
+
+/*
+ * The page at user address addr in mm, with a reference the caller
+ * drops with put_page(); NULL with *err set on failure. The loop has
+ * Linux's shape: resched point, follow the page, fault it in, retry.
+ */
+struct Page *get_user_page(struct mm_struct *mm, uintptr_t addr, uint32_t foll_flags,
+                           int *err) {
+    for (int retry = 0;; retry++) {
+        gup_resched(addr, retry);
+        struct vma_struct *vma = find_vma(mm, addr);    /* it may have changed */
+        if (vma == NULL || addr < vma->vm_start || !vma_permits(vma, foll_flags)) {
+            *err = -E_FAULT;
+            return NULL;
+        }
+        struct Page *page = follow_page(vma, addr, foll_flags);
+        if (page != NULL) {
+            gup_trace(addr, retry, PageFile(page) ? "follow_page -> the FILE's page"
+                                                  : "follow_page -> a private page");
+            page_ref_inc(page);
+            return page;
+        }
+        gup_trace(addr, retry, "follow_page -> nothing usable");
+        if ((*err = faultin_page(vma, addr, &foll_flags, retry)) < 0) {
+            return NULL;
+        }
+    }
+}
+
+static void put_page(struct Page *page) {
+    if (page_ref_dec(page) == 0) {
+        free_page(page);
+    }
+}
+
+/*
+ * memwrite(addr, src, n): force-write n bytes from user src into the
+ * caller's own memory at addr, even into a private read-only mapping
+ * (never a shared one). Returns the bytes written, or -E_INVAL,
+ * -E_FAULT, -E_NO_MEM if nothing was.
+ */
+int do_memwrite(uintptr_t addr, const void *src, size_t n) {
+    if (n == 0) {
+        return 0;
+    }
+    if (n > MEMWRITE_MAX) {
+        return -E_INVAL;
+    }
+    char *kbuf = kmalloc(n);
+    if (kbuf == NULL) {
+        return -E_NO_MEM;
+    }
+    int ret = copy_from_user(current->mm, kbuf, src, n);
+    size_t done = 0;
+    while (ret == 0 && done < n) {
+        uintptr_t va = addr + done;
+        size_t chunk = MIN(n - done, PGSIZE - PGOFF(va));
+        struct Page *page = get_user_page(current->mm, va, FOLL_WRITE | FOLL_FORCE, &ret);
+        if (page != NULL) {
+            memcpy((char *)page2kva(page) + PGOFF(va), kbuf + done, chunk);
+            put_page(page);
+            done += chunk;
+        }
+    }
+    kfree(kbuf);
+    return done > 0 ? (int)done : ret;
+}
