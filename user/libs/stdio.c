@@ -9,12 +9,15 @@
  * console_write is the one place that talks to the kernel.
  */
 
-#define PRINTBUF_SIZE 128
+#define PRINTBUF_SIZE 256
 
-/* Write n characters of s to the console, one SYS_putc each. */
+/*
+ * Write n characters of s to the console in one system call, so that a
+ * line is not split by another process's output.
+ */
 static void console_write(const char *s, int n) {
-    for (int i = 0; i < n; i++) {
-        sys_putc(s[i]);
+    if (n > 0) {
+        sys_write(1, s, n);
     }
 }
 

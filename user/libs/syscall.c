@@ -3,11 +3,11 @@
 #include <unistd.h>
 #include <syscall.h>
 
-/* A system call takes at most this many arguments (a1..a5). */
-#define SYSCALL_MAX_ARGS 5
+/* A system call takes at most this many arguments (a1..a6). */
+#define SYSCALL_MAX_ARGS 6
 
 /*
- * Trap into the kernel with `ecall`: a0 = num, a1..a5 = the arguments
+ * Trap into the kernel with `ecall`: a0 = num, a1..a6 = the arguments
  * (each passed as a 64-bit value; missing ones are don't-cares).
  * Returns the kernel's a0: >= 0 on success, -E_xxx on failure.
  */
@@ -27,9 +27,10 @@ long syscall(long num, ...) {
     register uint64_t a3 asm("a3") = arg[2];
     register uint64_t a4 asm("a4") = arg[3];
     register uint64_t a5 asm("a5") = arg[4];
+    register uint64_t a6 asm("a6") = arg[5];
     asm volatile("ecall"
                  : "+r"(a0)
-                 : "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5)
+                 : "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5), "r"(a6)
                  : "memory");
     return a0;
 }
@@ -90,4 +91,37 @@ int sys_pgdir(void) {
 
 int sys_memstat(struct memstat *st) {
     return syscall(SYS_memstat, ARG(st));
+}
+
+int sys_open(const char *path, uint32_t flags) {
+    return syscall(SYS_open, ARG(path), ARG(flags));
+}
+
+int sys_close(int fd) {
+    return syscall(SYS_close, ARG((long)fd));
+}
+
+int sys_read(int fd, void *buf, size_t n) {
+    return syscall(SYS_read, ARG((long)fd), ARG(buf), ARG(n));
+}
+
+int sys_write(int fd, const void *buf, size_t n) {
+    return syscall(SYS_write, ARG((long)fd), ARG(buf), ARG(n));
+}
+
+long sys_mmap(void *addr, size_t len, int prot, int flags, int fd, long off) {
+    return syscall(SYS_mmap, ARG(addr), ARG(len), ARG((long)prot), ARG((long)flags),
+                   ARG((long)fd), ARG(off));
+}
+
+int sys_munmap(void *addr, size_t len) {
+    return syscall(SYS_munmap, ARG(addr), ARG(len));
+}
+
+int sys_madvise(void *addr, size_t len, int advice) {
+    return syscall(SYS_madvise, ARG(addr), ARG(len), ARG((long)advice));
+}
+
+int sys_memwrite(void *addr, const void *src, size_t n) {
+    return syscall(SYS_memwrite, ARG(addr), ARG(src), ARG(n));
 }

@@ -23,5 +23,13 @@ long sys_brk(uintptr_t addr);
 int sys_putc(int c);
 int sys_pgdir(void);
 int sys_memstat(struct memstat *st);
+int sys_open(const char *path, uint32_t flags);
+int sys_close(int fd);
+int sys_read(int fd, void *buf, size_t n);
+int sys_write(int fd, const void *buf, size_t n);
+long sys_mmap(void *addr, size_t len, int prot, int flags, int fd, long off);
+int sys_munmap(void *addr, size_t len);
+int sys_madvise(void *addr, size_t len, int advice);
+int sys_memwrite(void *addr, const void *src, size_t n);
 
 #endif /* !__USER_LIBS_SYSCALL_H__ */

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <syscall.h>
 #include <ulib.h>
+#include <error.h>
 
 /* End this process with error_code; the parent's waitpid sees it. */
 void exit(int error_code) {
@@ -90,4 +91,65 @@ void *sbrk(intptr_t increment) {
 /* Copy the kernel's memory counters into *st; 0 or -E_xxx. */
 int memstat(struct memstat *st) {
     return sys_memstat(st);
+}
+
+/* Open path (O_RDONLY: files are read-only); a descriptor or -E_xxx. */
+int open(const char *path, uint32_t flags) {
+    return sys_open(path, flags);
+}
+
+/* Read up to n bytes; the number read (0 at the end) or -E_xxx. */
+int read(int fd, void *buf, size_t n) {
+    return sys_read(fd, buf, n);
+}
+
+/* Write n bytes; only descriptor 1 (the console) is writable. */
+int write(int fd, const void *buf, size_t n) {
+    return sys_write(fd, buf, n);
+}
+
+int close(int fd) {
+    return sys_close(fd);
+}
+
+/* Map memory (anonymous, or file fd from off); MAP_FAILED on failure. */
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
+    long ret = sys_mmap(addr, len, prot, flags, fd, off);
+    return ret < 0 ? MAP_FAILED : (void *)ret;
+}
+
+int munmap(void *addr, size_t len) {
+    return sys_munmap(addr, len);
+}
+
+/* Advice about [addr, addr + len); MADV_DONTNEED drops the pages. */
+int madvise(void *addr, size_t len, int advice) {
+    return sys_madvise(addr, len, advice);
+}
+
+/*
+ * Force-write n bytes from src at addr in this process, even into a
+ * private read-only mapping (like writing /proc/self/mem). Returns the
+ * bytes written or -E_xxx.
+ */
+int memwrite(void *addr, const void *src, size_t n) {
+    return sys_memwrite(addr, src, n);
+}
+
+#define THREAD_STACK_SIZE (16 * 4096)
+
+int __clone(uint32_t flags, void *stack, int (*fn)(void *), void *arg);
+
+/*
+ * Start fn(arg) as a thread of this process on a stack of its own.
+ * Returns its id (for waitpid, which yields fn's return value) or -E_xxx.
+ * The stack stays mapped until the process exits.
+ */
+int thread_create(int (*fn)(void *), void *arg) {
+    char *stack = mmap(NULL, THREAD_STACK_SIZE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (stack == MAP_FAILED) {
+        return -E_NO_MEM;
+    }
+    return __clone(CLONE_VM | CLONE_THREAD, stack + THREAD_STACK_SIZE, fn, arg);
 }

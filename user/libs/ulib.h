@@ -3,6 +3,7 @@
 
 #include <defs.h>
 #include <memstat.h>
+#include <mman.h>
 
 /*
  * The user library: ucore's process calls plus panic/assert.
@@ -41,5 +42,20 @@ unsigned int gettime_msec(void);
 int exec(const char *name);
 void *sbrk(intptr_t increment);
 int memstat(struct memstat *st);
+
+/* files (a read-only file system built into the kernel) */
+int open(const char *path, uint32_t flags);
+int read(int fd, void *buf, size_t n);
+int write(int fd, const void *buf, size_t n);
+int close(int fd);
+
+/* memory mappings; constants in <mman.h> */
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int munmap(void *addr, size_t len);
+int madvise(void *addr, size_t len, int advice);
+int memwrite(void *addr, const void *src, size_t n);
+
+/* threads: fn(arg) runs in this address space; waitpid(tid, &code) gets its result */
+int thread_create(int (*fn)(void *), void *arg);
 
 #endif /* !__USER_LIBS_ULIB_H__ */
