@@ -185,3 +185,16 @@ int memcmp(const void *v1, const void *v2, size_t n) {
     }
     return 0;
 }
+
+/* The first occurrence of needle in haystack, or NULL. */
+char *strstr(const char *haystack, const char *needle) {
+    size_t n = strlen(needle);
+    for (;; haystack++) {
+        if (strncmp(haystack, needle, n) == 0) {
+            return (char *)haystack;
+        }
+        if (*haystack == '\0') {
+            return NULL;
+        }
+    }
+}

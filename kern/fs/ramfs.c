@@ -3,6 +3,8 @@
 #include <kmalloc.h>
 #include <string.h>
 #include <stdio.h>
+#include <fdt.h>
+#include <bootargs.h>
 
 /* The files embedded by the build (obj/rootfs.S): name, start, end. */
 struct embedded_file {
@@ -14,10 +16,10 @@ extern const struct embedded_file rootfs_files[];
 static struct inode *inodes;
 static size_t ninodes;
 
-/* Copy one embedded file into freshly allocated page-cache pages. */
-static void load_file(struct inode *inode, const struct embedded_file *f) {
-    inode->path = f->name;
-    inode->size = f->end - f->start;
+/* Copy size bytes of data into freshly allocated page-cache pages of inode. */
+static void load_file(struct inode *inode, const char *path, const uint8_t *data, size_t size) {
+    inode->path = path;
+    inode->size = size;
     inode->npages = ROUNDUP(inode->size, PGSIZE) / PGSIZE;
     inode->pages = kmalloc(MAX(inode->npages, (size_t)1) * sizeof(struct Page *));
     assert(inode->pages != NULL);
@@ -26,22 +28,33 @@ static void load_file(struct inode *inode, const struct embedded_file *f) {
         assert(page != NULL);
         size_t off = i * PGSIZE, n = MIN((size_t)PGSIZE, inode->size - off);
         memset(page2kva(page), 0, PGSIZE);
-        memcpy(page2kva(page), f->start + off, n);
+        memcpy(page2kva(page), data + off, n);
         set_page_ref(page, 1);
         SetPageFile(page);
         inode->pages[i] = page;
     }
 }
 
-/* Load every embedded file; their pages stay for the whole run. */
+/*
+ * Load every embedded file, plus /proc/cmdline (the boot arguments, as
+ * Linux shows them); their pages stay for the whole run.
+ */
 void fs_init(void) {
-    while (rootfs_files[ninodes].name != NULL) {
-        ninodes++;
+    static char cmdline[BOOTARGS_MAX + 1];
+    size_t nembedded = 0;
+    while (rootfs_files[nembedded].name != NULL) {
+        nembedded++;
     }
-    inodes = kmalloc(MAX(ninodes, (size_t)1) * sizeof(struct inode));
+    ninodes = nembedded + 1;
+    inodes = kmalloc(ninodes * sizeof(struct inode));
     assert(inodes != NULL);
+    for (size_t i = 0; i < nembedded; i++) {
+        const struct embedded_file *f = &rootfs_files[i];
+        load_file(&inodes[i], f->name, f->start, f->end - f->start);
+    }
+    snprintf(cmdline, sizeof(cmdline), "%s\n", bootargs_all());
+    load_file(&inodes[nembedded], "proc/cmdline", (const uint8_t *)cmdline, strlen(cmdline));
     for (size_t i = 0; i < ninodes; i++) {
-        load_file(&inodes[i], &rootfs_files[i]);
         cprintf("ramfs: /%s, %d bytes\n", inodes[i].path, (int)inodes[i].size);
     }
 }

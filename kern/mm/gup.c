@@ -134,13 +134,20 @@ static bool vma_permits(struct vma_struct *vma, uint32_t foll_flags) {
            !(vma->vm_flags & VM_SHARED);
 }
 
-/* The resched point at the top of each retry (cond_resched, or forced by gup_resched=K). */
+/*
+ * The resched point at the top of each retry: cond_resched(), where the
+ * timer decides whether another thread runs now. With gup_resched=K the
+ * timer is left out and the loop yields at retry K, and only there, so
+ * a test can put the other thread exactly in a chosen window.
+ */
 static void gup_resched(uintptr_t addr, int retry) {
-    if (retry == resched_at) {
+    if (resched_at < 0) {
+        cond_resched();
+    } else if (retry == resched_at) {
         gup_trace(addr, retry, "forced reschedule");
         current->need_resched = 1;
+        cond_resched();
     }
-    cond_resched();
 }
 
 /*

@@ -226,14 +226,18 @@ int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len) {
     int ret = 0;
     uintptr_t la = start;
     struct vma_struct *vma;
+    struct unmap_count count = { 0, 0 };
     while (la < end && (vma = find_vma(mm, la)) != NULL && vma->vm_start < end) {
         if (la < vma->vm_start) {
             ret = -E_NO_MEM;
         }
         uintptr_t lo = MAX(la, vma->vm_start), hi = MIN(end, vma->vm_end);
-        unmap_range(mm->pgdir, lo, hi, NULL);
+        unmap_range(mm->pgdir, lo, hi, &count);
         la = hi;
     }
+    cow_trace("pid %d madvise(DONTNEED) at 0x%lx: %d pages unmapped, %d still shared, %d freed",
+              current->pid, start, (int)count.unmapped, (int)(count.unmapped - count.freed),
+              (int)count.freed);
     return la < end ? -E_NO_MEM : ret;
 }
 
