@@ -6,6 +6,7 @@
 #include <riscv.h>
 #include <sync.h>
 #include <cow.h>
+#include <bootargs.h>
 
 /* One struct Page per page of RAM; pages[i] describes ppn nbase + i. */
 struct Page *pages;
@@ -29,11 +30,84 @@ static void init_pmm_manager(void) {
     pmm_manager->init();
 }
 
+/*
+ * Fault injection for testing the out-of-memory paths (boot argument
+ * failalloc=): failalloc=N fails the Nth allocation, failalloc=every:K
+ * every Kth, failalloc=rand:SEED:PCT a seeded PCT percent of them.
+ * Counting starts when the first user program is started (failalloc_arm),
+ * so the boot self-checks are not affected.
+ */
+static struct {
+    enum { FAIL_NONE, FAIL_NTH, FAIL_EVERY, FAIL_RANDOM } mode;
+    uint64_t n, seed, pct;
+    uint64_t count;         /* allocations seen since armed */
+    uint64_t failed;        /* allocations failed on purpose */
+    bool armed;
+} inject;
+
+/* Read failalloc= (see above); a malformed value is reported and ignored. */
+static void failalloc_init(void) {
+    const char *v = bootarg("failalloc");
+    char *end;
+    if (v == NULL) {
+        return;
+    }
+    if (strncmp(v, "every:", 6) == 0) {
+        inject.mode = FAIL_EVERY;
+        inject.n = strtol(v + 6, &end, 10);
+    } else if (strncmp(v, "rand:", 5) == 0) {
+        inject.mode = FAIL_RANDOM;
+        inject.seed = strtol(v + 5, &end, 10);
+        inject.pct = *end == ':' ? strtol(end + 1, &end, 10) : 0;
+    } else {
+        inject.mode = FAIL_NTH;
+        inject.n = strtol(v, &end, 10);
+    }
+    if (*end != '\0' || (inject.mode != FAIL_RANDOM && inject.n == 0) || inject.pct > 100) {
+        cprintf("failalloc: cannot parse \"%s\"; no faults injected\n", v);
+        inject.mode = FAIL_NONE;
+        return;
+    }
+    cprintf("failalloc: injecting allocation failures (%s)\n", v);
+}
+
+/* Start counting allocations for failalloc=. */
+void failalloc_arm(void) {
+    inject.armed = inject.mode != FAIL_NONE;
+}
+
+uint64_t failalloc_failures(void) {
+    return inject.failed;
+}
+
+/* Should this allocation fail on purpose? */
+static bool failalloc_now(void) {
+    if (!inject.armed) {
+        return false;
+    }
+    inject.count++;
+    bool fail;
+    switch (inject.mode) {
+    case FAIL_NTH:
+        fail = inject.count == inject.n;
+        break;
+    case FAIL_EVERY:
+        fail = inject.count % inject.n == 0;
+        break;
+    default:        /* a 64-bit linear congruential generator, seeded */
+        inject.seed = inject.seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        fail = (inject.seed >> 33) % 100 < inject.pct;
+        break;
+    }
+    inject.failed += fail;
+    return fail;
+}
+
 /* n contiguous pages, or NULL: never panics, callers handle NULL. */
 struct Page *alloc_pages(size_t n) {
     bool intr_flag;
     local_intr_save(intr_flag);
-    struct Page *page = pmm_manager->alloc_pages(n);
+    struct Page *page = failalloc_now() ? NULL : pmm_manager->alloc_pages(n);
     if (page != NULL) {
         pages_allocated += n;
     }
@@ -125,6 +199,7 @@ static void setup_boot_pgdir(uint64_t mem_base) {
 }
 
 void pmm_init(uint64_t mem_base, uint64_t mem_size) {
+    failalloc_init();
     init_pmm_manager();
     page_init(mem_base, mem_size);
     check_alloc_page();

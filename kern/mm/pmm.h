@@ -35,6 +35,8 @@ void free_pages(struct Page *base, size_t n);
 size_t nr_free_pages(void);
 size_t nr_total_pages(void);
 size_t nr_pages_allocated(void);
+void failalloc_arm(void);
+uint64_t failalloc_failures(void);
 
 #define alloc_page() alloc_pages(1)
 #define free_page(page) free_pages(page, 1)

@@ -52,10 +52,14 @@ static int init_main(void *arg) {
     if (pid <= 0) {
         panic("create user_main failed: %d", pid);
     }
+    failalloc_arm();
     while (do_wait(0, NULL) == 0) {
         schedule();
     }
     cprintf("all user-mode processes have quit.\n");
+    if (failalloc_failures() > 0) {
+        cprintf("failalloc: %d allocations failed on purpose\n", (int)failalloc_failures());
+    }
     assert(initproc->cptr == NULL && initproc->yptr == NULL && initproc->optr == NULL);
     if (!cow_audit_report()) {
         panic("cow audit failed");
