@@ -4,6 +4,9 @@
 #   make qemu       boot it and run forktest   (PROG=hello, MEM=256M,
 #                   TRACE=cow, BOOTARGS="key=value ..." to change that)
 #   make grade      build once, run every test (T=name for one test)
+#   make stress     fault-injection sweeps, fuzzing and fork stress
+#   make bench      fork and COW-fault costs, deterministic (-icount)
+#   make docs       redraw the state-machine pictures in docs/
 #   make debug      boot and wait for gdb;  make gdb  attaches gdb-multiarch
 #   make compile_commands.json   for clangd and other editors
 
@@ -41,7 +44,10 @@ KERN_OBJ  := $(patsubst %,obj/kern/%.o,$(basename $(KERN_SRC))) obj/userprogs.o 
 ULIB_OBJ  := $(patsubst %,obj/ulib/%.o,$(basename $(ULIB_SRC)))
 USER_ELF  := $(patsubst %,obj/user/%.elf,$(USER_PROGS))
 
-.PHONY: all qemu debug gdb grade bench docs clean toolchain
+.PHONY: all qemu debug gdb grade stress bench docs clean toolchain
+
+# Keep intermediate objects (make would delete them after linking).
+.SECONDARY:
 all: bin/kernel
 
 # Install the cross compiler and QEMU on first use (Debian/Ubuntu).
@@ -121,6 +127,15 @@ gdb:
 
 grade: | toolchain
 	@./grade.sh $(T)
+
+stress: bin/kernel
+	@tools/stress.sh
+
+bench: bin/kernel
+	@tools/bench.sh
+
+docs: | toolchain
+	@tools/mkdocs.sh
 
 compile_commands.json: FORCE
 	@tools/compdb.sh "$(CC)" "$(CFLAGS) $(KERN_INC)" "$(CFLAGS) $(USER_INC)" > $@
