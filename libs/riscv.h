@@ -33,6 +33,11 @@
 #define CAUSE_LOAD_PAGE_FAULT       13
 #define CAUSE_STORE_PAGE_FAULT      15
 
+/* scounteren: which counters user programs may read (rdcycle, rdtime, rdinstret) */
+#define SCOUNTEREN_CY   (1UL << 0)
+#define SCOUNTEREN_TM   (1UL << 1)
+#define SCOUNTEREN_IR   (1UL << 2)
+
 /* satp: Sv39 mode */
 #define SATP_SV39       (8UL << 60)
 

@@ -9,11 +9,12 @@ volatile size_t ticks;
 static uint64_t timebase;       /* rdtime ticks per second */
 static uint64_t tick_interval;  /* rdtime ticks per timer interrupt */
 
-/* Start the periodic timer interrupt (100 Hz). */
+/* Start the periodic timer interrupt (100 Hz); let user programs read the counters. */
 void clock_init(uint64_t timebase_hz) {
     timebase = timebase_hz;
     tick_interval = timebase / TICKS_PER_SEC;
     set_csr(sie, SIE_STIE);
+    write_csr(scounteren, SCOUNTEREN_CY | SCOUNTEREN_TM | SCOUNTEREN_IR);
     clock_set_next_event();
     ticks = 0;
     cprintf("++ setup timer interrupts (%d Hz, timebase %d Hz)\n",
