@@ -9,7 +9,6 @@
 
 /* Boot argument cow=off makes fork copy eagerly; trace=cow logs each event. */
 static bool cow_on = true;
-static bool cow_trace_on = false;
 
 static struct {
     size_t fork_shared, fork_copied;
@@ -18,30 +17,13 @@ static struct {
 
 void cow_init(void) {
     cow_on = bootarg_is("cow", "on", true);
-    cow_trace_on = bootarg_has("trace", "cow");
+    cow_trace_init();
     cprintf("copy-on-write fork: %s%s\n", cow_on ? "on" : "off (eager copy)",
-            cow_trace_on ? ", tracing" : "");
+            cow_trace_on(TRACE_COW) ? ", tracing" : "");
 }
 
 bool cow_enabled(void) {
     return cow_on;
-}
-
-bool cow_tracing(void) {
-    return cow_trace_on;
-}
-
-/* Print one "cow: ..." trace line when trace=cow is on. */
-void cow_trace(const char *fmt, ...) {
-    if (!cow_trace_on) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    cprintf("cow: ");
-    vcprintf(fmt, ap);
-    cprintf("\n");
-    va_end(ap);
 }
 
 void cow_count_fork(size_t shared, size_t copied) {
@@ -63,11 +45,7 @@ void cow_fill_memstat(struct memstat *st) {
     st->cow_enabled = cow_on;
 }
 
-static int current_pid(void) {
-    return current != NULL ? current->pid : -1;
-}
-
-/* Who is storing: the program, the kernel copying out for it, or memwrite. */
+/* Who is writing: the program, the kernel copying out for it, or memwrite. */
 static const char *fault_origin(uint32_t flags) {
     if (flags & FAULT_FORCE) {
         return "forced write";
@@ -75,15 +53,30 @@ static const char *fault_origin(uint32_t flags) {
     return (flags & FAULT_KERNEL) ? "copy-out" : "store fault";
 }
 
+/* The state-machine event for this writer and outcome, e.g. "store-copy". */
+static const char *fault_event(char *buf, size_t size, uint32_t flags, const char *outcome) {
+    const char *who = (flags & FAULT_FORCE) ? "forced" : (flags & FAULT_KERNEL) ? "copyout" : "store";
+    snprintf(buf, size, "%s-%s", who, outcome);
+    return buf;
+}
+
 /*
  * Sole owner: keep the page and give it the rights a write leaves
  * (writable again if the area is). Never fails.
  */
 static int wp_page_reuse(struct vma_struct *vma, uintptr_t la, pte_t *ptep, uint32_t flags) {
+    struct cow_moves moves;
+    cow_moves_begin(&moves, TRACE_COW);
+    pte_t before = *ptep;
     *ptep = pte_create(PPN(PTE_ADDR(*ptep)), vma_perm_after_write(vma));
     tlb_invalidate(vma->vm_mm->pgdir, la);
     stats.reuses++;
-    cow_trace("pid %d %s at 0x%lx: reuse (ref 1)", current_pid(), fault_origin(flags), la);
+    cow_vmove(before, *ptep);
+    cow_pmove(1, 1);
+    char event[16];
+    cow_moves_end(&moves, fault_event(event, sizeof(event), flags, "reuse"),
+                  "pid %d %s at 0x%lx: reuse (ref 1)", current_pid(),
+                  fault_origin(flags), la);
     return VM_FAULT_WRITE;
 }
 
@@ -92,20 +85,31 @@ static int wp_page_reuse(struct vma_struct *vma, uintptr_t la, pte_t *ptep, uint
  * its reference to the old page. -E_NO_MEM (nothing changed) if no page.
  */
 static int wp_page_copy(struct vma_struct *vma, uintptr_t la, pte_t *ptep, uint32_t flags) {
+    struct cow_moves moves;
+    char event[16];
+    cow_moves_begin(&moves, TRACE_COW);
     struct Page *old = pte2page(*ptep), *copy = alloc_page();
     if (copy == NULL) {
-        cow_trace("pid %d %s at 0x%lx: out of memory", current_pid(), fault_origin(flags), la);
+        cow_vmove(*ptep, *ptep);
+        cow_moves_end(&moves, fault_event(event, sizeof(event), flags, "oom"),
+                      "pid %d %s at 0x%lx: out of memory", current_pid(),
+                      fault_origin(flags), la);
         return -E_NO_MEM;
     }
     memcpy(page2kva(copy), page2kva(old), PGSIZE);
     set_page_ref(copy, 1);
+    pte_t before = *ptep;
     *ptep = pte_create(page2ppn(copy), vma_perm_after_write(vma));
     tlb_invalidate(vma->vm_mm->pgdir, la);
     int left = page_ref_dec(old);
     assert(left > 0);
     stats.copies++;
-    cow_trace("pid %d %s at 0x%lx: copy (ref %d -> %d)", current_pid(), fault_origin(flags), la,
-              left + 1, left);
+    cow_vmove(before, *ptep);
+    cow_pmove(left + 1, left);
+    cow_pmove(0, 1);
+    cow_moves_end(&moves, fault_event(event, sizeof(event), flags, "copy"),
+                  "pid %d %s at 0x%lx: copy (ref %d -> %d)", current_pid(),
+                  fault_origin(flags), la, left + 1, left);
     return VM_FAULT_WRITE;
 }
 

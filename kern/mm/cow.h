@@ -4,6 +4,7 @@
 #include <defs.h>
 #include <memlayout.h>
 #include <memstat.h>
+#include <cow_trace.h>
 
 struct mm_struct;
 struct vma_struct;
@@ -16,12 +17,10 @@ struct vma_struct;
  */
 void cow_init(void);
 bool cow_enabled(void);
-bool cow_tracing(void);
 int do_wp_page(struct vma_struct *vma, uintptr_t la, pte_t *ptep, uint32_t flags);
 void cow_count_fork(size_t shared, size_t copied);
 size_t cow_shared_total(void);
 void cow_fill_memstat(struct memstat *st);
-void cow_trace(const char *fmt, ...);
 
 void check_cow(void);
 bool check_cow_invariants(void);

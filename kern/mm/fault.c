@@ -5,6 +5,7 @@
 #include <gup.h>
 #include <string.h>
 #include <error.h>
+#include <proc.h>
 
 /*
  * handle_mm_fault: what to do when an access finds no usable PTE. It is
@@ -67,9 +68,27 @@ uint32_t vma_perm_after_write(const struct vma_struct *vma) {
     return vma_pte_perm(vma) | PTE_SOFTDIRTY;
 }
 
+/* Report the new mapping at la (ref went from ref_before) as event `event`. */
+static void trace_new_mapping(struct vma_struct *vma, uintptr_t la, int ref_before,
+                              struct cow_moves *moves, const char *event) {
+    if (moves->on) {
+        cow_vmove(0, *get_pte(vma->vm_mm->pgdir, la, false));
+        cow_pmove(ref_before, ref_before + 1);
+    }
+    cow_moves_end(moves, event, "pid %d %s at 0x%lx", current_pid(), event, la);
+}
+
 static int do_anonymous_page(struct vma_struct *vma, uintptr_t la, uint32_t flags) {
     uint32_t perm = (flags & FAULT_WRITE) ? vma_perm_after_write(vma) : vma_pte_perm(vma);
-    return pgdir_alloc_page(vma->vm_mm->pgdir, la, perm) ? 0 : -E_NO_MEM;
+    struct cow_moves moves;
+    cow_moves_begin(&moves, TRACE_FAULT);
+    if (pgdir_alloc_page(vma->vm_mm->pgdir, la, perm) == NULL) {
+        cow_moves_end(&moves, "zero-fill-oom", "pid %d zero-fill at 0x%lx: out of memory",
+                      current_pid(), la);
+        return -E_NO_MEM;
+    }
+    trace_new_mapping(vma, la, 0, &moves, "zero-fill");
+    return 0;
 }
 
 /*
@@ -88,7 +107,16 @@ static int do_read_fault(struct vma_struct *vma, uintptr_t la) {
     if (gup_hugedirty()) {
         perm |= PTE_SOFTDIRTY;      /* the deliberate bug: a read marks it dirty */
     }
-    return page_insert(vma->vm_mm->pgdir, page, la, perm);
+    struct cow_moves moves;
+    cow_moves_begin(&moves, TRACE_FAULT);
+    int ref = page_ref(page);
+    if (page_insert(vma->vm_mm->pgdir, page, la, perm) != 0) {
+        cow_moves_end(&moves, "file-map-oom", "pid %d file-map at 0x%lx: out of memory",
+                      current_pid(), la);
+        return -E_NO_MEM;
+    }
+    trace_new_mapping(vma, la, ref, &moves, "file-map");
+    return 0;
 }
 
 /* A write to a file page not yet mapped: map a private copy of it. */
@@ -101,10 +129,15 @@ static int do_cow_fault(struct vma_struct *vma, uintptr_t la) {
         return -E_NO_MEM;
     }
     memcpy(page2kva(copy), page2kva(file_page), PGSIZE);
+    struct cow_moves moves;
+    cow_moves_begin(&moves, TRACE_FAULT);
     if (page_insert(vma->vm_mm->pgdir, copy, la, vma_perm_after_write(vma)) != 0) {
         free_page(copy);
+        cow_moves_end(&moves, "file-copy-oom", "pid %d file-copy at 0x%lx: out of memory",
+                      current_pid(), la);
         return -E_NO_MEM;
     }
+    trace_new_mapping(vma, la, 0, &moves, "file-copy");
     return 0;
 }
 

@@ -261,7 +261,10 @@ bool page_remove_pte(pde_t *pgdir, uintptr_t la, pte_t *ptep) {
     bool freed = false;
     if (*ptep & PTE_V) {
         struct Page *page = pte2page(*ptep);
-        if (page_ref_dec(page) == 0) {
+        int ref = page_ref_dec(page);
+        cow_vmove(*ptep, 0);
+        cow_pmove(ref + 1, ref);
+        if (ref == 0) {
             free_page(page);
             freed = true;
         }
@@ -372,11 +375,15 @@ void exit_range(pde_t *pgdir, uintptr_t start, uintptr_t end) {
 
 /* Share *from (a present user PTE) into *to copy-on-write: both end read-only. */
 static void share_pte(pte_t *to, pte_t *from) {
+    pte_t before = *from;
     if (pte_writable(*from) || pte_is_cow(*from)) {
         *from = pte_mkcow(*from);
     }
     *to = *from;
-    page_ref_inc(pte2page(*from));
+    int ref = page_ref_inc(pte2page(*from));
+    cow_vmove(before, *from);
+    cow_vmove(0, *to);
+    cow_pmove(ref - 1, ref);
 }
 
 /* Give *to a private writable copy of the page *from maps; -E_NO_MEM if none. */
@@ -389,6 +396,8 @@ static int copy_pte(pte_t *to, pte_t *from) {
     set_page_ref(copy, 1);
     pte_t pte = pte_is_cow(*from) ? pte_mkwrite(*from) : *from;
     *to = pte_create(page2ppn(copy), pte_perm(pte));
+    cow_vmove(0, *to);
+    cow_pmove(0, 1);
     return 0;
 }
 

@@ -187,12 +187,17 @@ int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len) {
         return -E_INVAL;
     }
     struct vma_struct *vma;
+    struct unmap_count count = { 0, 0 };
+    struct cow_moves moves;
+    int ret = 0;
+    cow_moves_begin(&moves, TRACE_COW);
     while ((vma = find_vma(mm, start)) != NULL && vma->vm_start < end) {
         uintptr_t lo = MAX(start, vma->vm_start), hi = MIN(end, vma->vm_end);
         if (vma->vm_start < lo && hi < vma->vm_end) {
             struct vma_struct *tail = vma_create(hi, vma->vm_end, vma->vm_flags);
             if (tail == NULL) {
-                return -E_NO_MEM;
+                ret = -E_NO_MEM;
+                break;
             }
             tail->vm_file = vma->vm_file;
             tail->vm_pgoff = vma->vm_pgoff + (hi - vma->vm_start) / PGSIZE;
@@ -206,10 +211,13 @@ int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len) {
         } else {
             remove_vma_struct(mm, vma);
         }
-        unmap_range(mm->pgdir, lo, hi, NULL);
+        unmap_range(mm->pgdir, lo, hi, &count);
         start = hi;
     }
-    return 0;
+    cow_moves_end(&moves, "unmap", "pid %d munmap: %d pages unmapped, %d still shared, %d freed",
+                  current_pid(), (int)count.unmapped, (int)(count.unmapped - count.freed),
+                  (int)count.freed);
+    return ret;
 }
 
 /*
@@ -227,6 +235,8 @@ int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len) {
     uintptr_t la = start;
     struct vma_struct *vma;
     struct unmap_count count = { 0, 0 };
+    struct cow_moves moves;
+    cow_moves_begin(&moves, TRACE_COW);
     while (la < end && (vma = find_vma(mm, la)) != NULL && vma->vm_start < end) {
         if (la < vma->vm_start) {
             ret = -E_NO_MEM;
@@ -235,9 +245,9 @@ int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len) {
         unmap_range(mm->pgdir, lo, hi, &count);
         la = hi;
     }
-    cow_trace("pid %d madvise(DONTNEED) at 0x%lx: %d pages unmapped, %d still shared, %d freed",
-              current->pid, start, (int)count.unmapped, (int)(count.unmapped - count.freed),
-              (int)count.freed);
+    cow_moves_end(&moves, "unmap", "pid %d madvise(DONTNEED) at 0x%lx: %d pages unmapped, "
+                  "%d still shared, %d freed", current_pid(), start, (int)count.unmapped,
+                  (int)(count.unmapped - count.freed), (int)count.freed);
     return la < end ? -E_NO_MEM : ret;
 }
 
@@ -276,15 +286,17 @@ int dup_mmap(struct mm_struct *to, struct mm_struct *from) {
 void exit_mmap(struct mm_struct *mm) {
     assert(mm != NULL && mm->mm_count == 0);
     struct unmap_count count = { 0, 0 };
+    struct cow_moves moves;
+    cow_moves_begin(&moves, TRACE_COW);
     list_entry_t *le = &mm->mmap_list;
     while ((le = list_next(le)) != &mm->mmap_list) {
         struct vma_struct *vma = le2vma(le, list_link);
         unmap_range(mm->pgdir, vma->vm_start, vma->vm_end, &count);
     }
     exit_range(mm->pgdir, USERBASE, USERTOP);
-    cow_trace("pid %d exit_mmap: %d pages unmapped, %d still shared, %d freed",
-              current != NULL ? current->pid : -1, (int)count.unmapped,
-              (int)(count.unmapped - count.freed), (int)count.freed);
+    cow_moves_end(&moves, "unmap", "pid %d exit_mmap: %d pages unmapped, %d still shared, "
+                  "%d freed", current_pid(), (int)count.unmapped,
+                  (int)(count.unmapped - count.freed), (int)count.freed);
 }
 
 /*

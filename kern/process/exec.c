@@ -102,8 +102,14 @@ static int load_segment(struct mm_struct *mm, const uint8_t *binary, const struc
         uintptr_t la = ROUNDDOWN(va, PGSIZE);
         size_t n = MIN(end - va, la + PGSIZE - va);
         struct Page *page = get_page(mm->pgdir, la, NULL);
-        if (page == NULL && (page = pgdir_alloc_page(mm->pgdir, la, vma_pte_perm(vma))) == NULL) {
-            return -E_NO_MEM;
+        if (page == NULL) {
+            if ((page = pgdir_alloc_page(mm->pgdir, la, vma_pte_perm(vma))) == NULL) {
+                return -E_NO_MEM;
+            }
+            if (cow_moves_active != NULL) {         /* trace=fault */
+                cow_vmove(0, *get_pte(mm->pgdir, la, false));
+                cow_pmove(0, 1);
+            }
         }
         memcpy((uint8_t *)page2kva(page) + (va - la), from, n);
         va += n;
@@ -136,11 +142,14 @@ int load_icode(const uint8_t *binary, size_t size, struct mm_struct **mm_store,
         return ret;
     }
     const struct proghdr *ph = (const struct proghdr *)(binary + elf->e_phoff);
+    struct cow_moves moves;
+    cow_moves_begin(&moves, TRACE_FAULT);
     for (int i = 0; i < elf->e_phnum && ret == 0; i++, ph++) {
         if (ph->p_type == ELF_PT_LOAD && ph->p_memsz > 0) {
             ret = segment_ok(ph, size) ? load_segment(mm, binary, ph) : -E_INVAL_ELF;
         }
     }
+    cow_moves_end(&moves, "exec-load", "pid %d exec-load%s", current_pid(), ret != 0 ? " failed" : "");
     if (ret == 0) {
         ret = mm_map(mm, USTACKTOP - USTACKSIZE, USTACKSIZE, VM_READ | VM_WRITE | VM_STACK, NULL);
     }

@@ -203,13 +203,16 @@ int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
     }
     proc->parent = current;
     set_proc_name(proc, current->name);
-    size_t shared_before = cow_shared_total();
     if (setup_kstack(proc) != 0) {
         kfree(proc);
         return -E_NO_MEM;
     }
+    struct cow_moves moves;
+    size_t shared_before = cow_shared_total();
+    cow_moves_begin(&moves, TRACE_COW);
     int ret = copy_mm(clone_flags, proc);
     if (ret != 0) {
+        cow_moves_end(&moves, "fork-failed", "fork pid %d failed: %e", current->pid, ret);
         put_kstack(proc);
         kfree(proc);
         return ret;
@@ -224,10 +227,8 @@ int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
     set_links(proc);
     local_intr_restore(intr_flag);
 
-    if (proc->mm != NULL && !(clone_flags & CLONE_VM)) {
-        cow_trace("fork pid %d -> %d: %d pages shared", current->pid, proc->pid,
-                  (int)(cow_shared_total() - shared_before));
-    }
+    cow_moves_end(&moves, cow_enabled() ? "fork" : "fork-copy", "fork pid %d -> %d: %d pages shared",
+                  current->pid, proc->pid, (int)(cow_shared_total() - shared_before));
     wakeup_proc(proc);
     return proc->pid;
 }

@@ -62,6 +62,11 @@ struct proc_struct {
 extern struct proc_struct *idleproc, *initproc, *current;
 extern list_entry_t proc_list;
 
+/* The running process's pid, or -1 before the first process (boot self-checks). */
+static inline int current_pid(void) {
+    return current != NULL ? current->pid : -1;
+}
+
 void proc_init(void);
 void proc_hash_init(void);
 void proc_run(struct proc_struct *proc);
