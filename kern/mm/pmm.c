@@ -336,19 +336,19 @@ static uintptr_t next_table_start(uintptr_t la, int shift) {
  */
 void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end, struct unmap_count *count) {
     assert(start % PGSIZE == 0 && end % PGSIZE == 0 && USER_ACCESS(start, end));
-    for (uintptr_t la = start; la < end && la != 0;) {
+    for (uintptr_t la = start, next; la < end; la = next) {
+        next = MIN(next_table_start(la, PDX1SHIFT), end);
         pte_t *ptep = get_pte(pgdir, la, false);
-        if (ptep == NULL) {
-            la = next_table_start(la, PDX1SHIFT);
-            continue;
+        for (; ptep != NULL && la < next; la += PGSIZE, ptep++) {
+            if (!pte_present(*ptep)) {
+                continue;
+            }
+            bool freed = page_remove_pte(pgdir, la, ptep);
+            if (count != NULL) {
+                count->unmapped++;
+                count->freed += freed;
+            }
         }
-        if (count != NULL && pte_present(*ptep)) {
-            count->unmapped++;
-            count->freed += page_remove_pte(pgdir, la, ptep);
-        } else {
-            page_remove_pte(pgdir, la, ptep);
-        }
-        la += PGSIZE;
     }
 }
 
@@ -408,31 +408,36 @@ static int copy_pte(pte_t *to, pte_t *from) {
  * read-only ones (text) are simply shared; every shared page gains a
  * reference. Without share, each page is copied now (the eager fork).
  * Returns 0 or -E_NO_MEM; on failure `to` holds what was done so far.
+ * Each leaf table is walked once: 512 PTEs per lookup, not one.
  */
 int copy_range(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, bool share) {
     assert(start % PGSIZE == 0 && end % PGSIZE == 0 && USER_ACCESS(start, end));
     size_t shared = 0, copied = 0;
     int ret = 0;
-    for (uintptr_t la = start; la < end; la += PGSIZE) {
-        pte_t *ptep = get_pte(from, la, false), *nptep;
-        if (ptep == NULL) {
-            la = next_table_start(la, PDX1SHIFT) - PGSIZE;
-            continue;
-        }
-        if (!pte_present(*ptep)) {
-            continue;
-        }
-        if ((nptep = get_pte(to, la, true)) == NULL) {
-            ret = -E_NO_MEM;
-            break;
-        }
-        if (share) {
-            share_pte(nptep, ptep);
-            shared++;
-        } else if ((ret = copy_pte(nptep, ptep)) != 0) {
-            break;
-        } else {
-            copied++;
+    for (uintptr_t la = start, next; la < end && ret == 0; la = next) {
+        next = MIN(next_table_start(la, PDX1SHIFT), end);
+        pte_t *src = get_pte(from, la, false), *dst_table = NULL;
+        for (; src != NULL && la < next; la += PGSIZE, src++) {
+            if (!pte_present(*src)) {
+                continue;
+            }
+            if (dst_table == NULL) {        /* the child's leaf table for this stretch */
+                pte_t *dst = get_pte(to, la, true);
+                if (dst == NULL) {
+                    ret = -E_NO_MEM;
+                    break;
+                }
+                dst_table = dst - PTX(la);
+            }
+            pte_t *slot = &dst_table[PTX(la)];
+            if (share) {
+                share_pte(slot, src);
+                shared++;
+            } else if ((ret = copy_pte(slot, src)) != 0) {
+                break;
+            } else {
+                copied++;
+            }
         }
     }
     if (shared > 0) {
