@@ -81,10 +81,12 @@ obj/ulib/%.o: %.S | toolchain
 	@mkdir -p $(@D)
 	@$(CC) $(ASFLAGS) $(USER_INC) -c $< -o $@
 
+# Programs in user/ may be students' unchanged ucore sources: their
+# warnings are shown but do not stop the build (the kernel's do).
 obj/user/%.o: user/%.c | toolchain
 	@mkdir -p $(@D)
 	@echo "  CC    $<"
-	@$(CC) $(CFLAGS) $(USER_INC) -c $< -o $@
+	@$(CC) $(CFLAGS) -Wno-error $(USER_INC) -c $< -o $@
 
 obj/user/%.elf: obj/user/%.o $(ULIB_OBJ) tools/user.ld
 	@$(LD) -m elf64lriscv -nostdlib -T tools/user.ld -o $@ $(ULIB_OBJ) $<
