@@ -17,6 +17,8 @@
 #   GRADE_TESTS=PATH  the test list (default tools/grade.tests)
 #   GRADE_NOBUILD=1   skip the build step
 #   GRADE_JOBS=N      how many tests run at once (default: nproc)
+#   GRADE_LOGDIR=DIR  where the logs go (default obj/grade), so that two
+#                     grade runs in one tree do not overwrite each other
 
 set -u
 cd "$(dirname "$0")" || exit 1
@@ -24,7 +26,7 @@ cd "$(dirname "$0")" || exit 1
 QEMU_SH=${QEMU_SH:-tools/qemu.sh}
 TESTS_FILE=${GRADE_TESTS:-tools/grade.tests}
 JOBS=${GRADE_JOBS:-$(nproc)}
-LOGDIR=obj/grade
+LOGDIR=${GRADE_LOGDIR:-obj/grade}
 
 # The parsed test list. NAMES keeps the file's order; the associative
 # arrays hold each test's settings. A check is one line "KIND<tab>TEXT".
