@@ -20,6 +20,17 @@ static void default_init(void) {
     nr_free = 0;
 }
 
+/* Put the n pages at base on the free list, in address order, as one block. */
+static void insert_free_block(struct Page *base, size_t n) {
+    base->property = n;
+    SetPageProperty(base);
+    nr_free += n;
+    list_entry_t *le = &free_list;
+    while ((le = list_next(le)) != &free_list && le2page(le, page_link) < base) {
+    }
+    list_add_before(le, &base->page_link);
+}
+
 /* Mark n pages starting at base free, and put them on the list as one block. */
 static void default_init_memmap(struct Page *base, size_t n) {
     assert(n > 0);
@@ -29,13 +40,7 @@ static void default_init_memmap(struct Page *base, size_t n) {
         p->property = 0;
         set_page_ref(p, 0);
     }
-    base->property = n;
-    SetPageProperty(base);
-    nr_free += n;
-    list_entry_t *le = &free_list;
-    while ((le = list_next(le)) != &free_list && le2page(le, page_link) < base) {
-    }
-    list_add_before(le, &base->page_link);
+    insert_free_block(base, n);
 }
 
 static struct Page *default_alloc_pages(size_t n) {
@@ -86,17 +91,9 @@ static void default_free_pages(struct Page *base, size_t n) {
         p->flags = 0;
         set_page_ref(p, 0);
     }
-    base->property = n;
-    SetPageProperty(base);
-    nr_free += n;
-
-    list_entry_t *le = &free_list;
-    while ((le = list_next(le)) != &free_list && le2page(le, page_link) < base) {
-    }
-    list_add_before(le, &base->page_link);
-
+    insert_free_block(base, n);
     merge_with_next(base);
-    le = list_prev(&base->page_link);
+    list_entry_t *le = list_prev(&base->page_link);
     if (le != &free_list) {
         merge_with_next(le2page(le, page_link));
     }
