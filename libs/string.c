@@ -143,6 +143,11 @@ NO_LIBCALL void *memset(void *s, char c, size_t n) {
     char *p = s;
     if ((uintptr_t)p % sizeof(uint64_t) == 0) {
         uint64_t word = (unsigned char)c * 0x0101010101010101ULL;
+        for (; n >= 64; n -= 64, p += 64) {         /* eight words a loop, as memcpy */
+            uint64_t *w = (uint64_t *)p;
+            w[0] = word; w[1] = word; w[2] = word; w[3] = word;
+            w[4] = word; w[5] = word; w[6] = word; w[7] = word;
+        }
         for (; n >= sizeof(uint64_t); n -= sizeof(uint64_t), p += sizeof(uint64_t)) {
             *(uint64_t *)p = word;
         }

@@ -18,6 +18,7 @@ static struct {
 void cow_init(void) {
     cow_on = bootarg_is("cow", "on", true);
     cow_trace_init();
+    cow_audit_init();
     cprintf("copy-on-write fork: %s%s\n", cow_on ? "on" : "off (eager copy)",
             cow_trace_on(TRACE_COW) ? ", tracing" : "");
 }
@@ -74,7 +75,7 @@ static int wp_page_reuse(struct vma_struct *vma, uintptr_t la, pte_t *ptep, uint
     cow_vmove(before, *ptep);
     cow_pmove(1, 1);
     char event[16];
-    cow_moves_end(&moves, fault_event(event, sizeof(event), flags, "reuse"),
+    cow_moves_end(&moves, moves.on ? fault_event(event, sizeof(event), flags, "reuse") : NULL,
                   "pid %d %s at 0x%lx: reuse (ref 1)", current_pid(),
                   fault_origin(flags), la);
     return VM_FAULT_WRITE;
@@ -91,7 +92,7 @@ static int wp_page_copy(struct vma_struct *vma, uintptr_t la, pte_t *ptep, uint3
     struct Page *old = pte2page(*ptep), *copy = alloc_page();
     if (copy == NULL) {
         cow_vmove(*ptep, *ptep);
-        cow_moves_end(&moves, fault_event(event, sizeof(event), flags, "oom"),
+        cow_moves_end(&moves, moves.on ? fault_event(event, sizeof(event), flags, "oom") : NULL,
                       "pid %d %s at 0x%lx: out of memory", current_pid(),
                       fault_origin(flags), la);
         return -E_NO_MEM;
@@ -107,7 +108,7 @@ static int wp_page_copy(struct vma_struct *vma, uintptr_t la, pte_t *ptep, uint3
     cow_vmove(before, *ptep);
     cow_pmove(left + 1, left);
     cow_pmove(0, 1);
-    cow_moves_end(&moves, fault_event(event, sizeof(event), flags, "copy"),
+    cow_moves_end(&moves, moves.on ? fault_event(event, sizeof(event), flags, "copy") : NULL,
                   "pid %d %s at 0x%lx: copy (ref %d -> %d)", current_pid(),
                   fault_origin(flags), la, left + 1, left);
     return VM_FAULT_WRITE;

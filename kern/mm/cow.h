@@ -24,6 +24,7 @@ void cow_fill_memstat(struct memstat *st);
 
 void check_cow(void);
 bool check_cow_invariants(void);
+void cow_audit_init(void);
 void cow_audit_at_exit(void);
 bool cow_audit_report(void);
 

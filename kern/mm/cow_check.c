@@ -17,6 +17,7 @@
  */
 
 static int audit_runs, audit_problems;
+static bool audit_each_exit = true;    /* boot argument audit=off clears it */
 
 /* Report one broken rule (the audit keeps going to show them all). */
 static void audit_fail(const char *what, uintptr_t va, pte_t pte) {
@@ -120,9 +121,14 @@ bool check_cow_invariants(void) {
     return audit_all(NULL, 0);
 }
 
+/* Audit at every exit unless the boot arguments say audit=off (benchmarks). */
+void cow_audit_init(void) {
+    audit_each_exit = bootarg_is("audit", "on", true);
+}
+
 /* The audit run when a user process exits, before it drops its pages. */
 void cow_audit_at_exit(void) {
-    if (bootarg_is("audit", "on", true)) {
+    if (audit_each_exit) {
         check_cow_invariants();
     }
 }

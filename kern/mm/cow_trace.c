@@ -40,10 +40,12 @@ static enum ppage_state ppage_state(int ref) {
 
 /* Start tallying an event; it is printed only if its class is traced. */
 void cow_moves_begin(struct cow_moves *m, enum trace_class class) {
-    memset(m->v, 0, sizeof(m->v));
-    memset(m->p, 0, sizeof(m->p));
     m->outer = cow_moves_active;
     m->on = cow_trace_on(class);
+    if (m->on) {
+        memset(m->v, 0, sizeof(m->v));
+        memset(m->p, 0, sizeof(m->p));
+    }
     cow_moves_active = m->on ? m : NULL;
 }
 

@@ -62,22 +62,22 @@ typedef uintptr_t pde_t;
 struct Page {
     int ref;                    /* mappings + kernel holds */
     int audit_maps;             /* scratch for check_cow_invariants() */
-    uint64_t flags;             /* PG_xxx below */
+    uint32_t flags;             /* PG_xxx below */
     unsigned int property;      /* free block size (head page of a free block) */
     list_entry_t page_link;     /* link in the free list */
-};
+};                              /* 32 bytes: pages[] is indexed with a shift */
 
 #define PG_reserved     0       /* kernel or firmware owns it: never allocatable */
 #define PG_property     1       /* head page of a free block; property = its size */
 #define PG_file         2       /* page cache of a file (kern/fs): never anonymous */
 
-#define SetPageReserved(page)       ((page)->flags |= (1UL << PG_reserved))
-#define ClearPageReserved(page)     ((page)->flags &= ~(1UL << PG_reserved))
+#define SetPageReserved(page)       ((page)->flags |= (1U << PG_reserved))
+#define ClearPageReserved(page)     ((page)->flags &= ~(1U << PG_reserved))
 #define PageReserved(page)          (((page)->flags >> PG_reserved) & 1)
-#define SetPageProperty(page)       ((page)->flags |= (1UL << PG_property))
-#define ClearPageProperty(page)     ((page)->flags &= ~(1UL << PG_property))
+#define SetPageProperty(page)       ((page)->flags |= (1U << PG_property))
+#define ClearPageProperty(page)     ((page)->flags &= ~(1U << PG_property))
 #define PageProperty(page)          (((page)->flags >> PG_property) & 1)
-#define SetPageFile(page)           ((page)->flags |= (1UL << PG_file))
+#define SetPageFile(page)           ((page)->flags |= (1U << PG_file))
 #define PageFile(page)              (((page)->flags >> PG_file) & 1)
 
 #define le2page(le, member) to_struct((le), struct Page, member)

@@ -23,6 +23,8 @@ static size_t pages_allocated;      /* successful allocations since boot, in pag
 
 extern char etext[], erodata[], end[];
 
+static_assert(sizeof(struct Page) == 32);
+
 /* The allocator is chosen here and nowhere else. */
 static void init_pmm_manager(void) {
     pmm_manager = &default_pmm_manager;
@@ -254,23 +256,32 @@ struct Page *get_page(pde_t *pgdir, uintptr_t la, pte_t **ptep_store) {
 }
 
 /*
+ * Clear the present PTE *ptep: its page loses a reference and is freed
+ * at zero. The caller flushes the TLB. Returns true if it was freed.
+ */
+static bool zap_pte(pte_t *ptep) {
+    struct Page *page = pte2page(*ptep);
+    int ref = page_ref_dec(page);
+    cow_vmove(*ptep, 0);
+    cow_pmove(ref + 1, ref);
+    *ptep = 0;
+    if (ref == 0) {
+        free_page(page);
+        return true;
+    }
+    return false;
+}
+
+/*
  * Unmap the page at la: drop its reference, freeing it at zero, and
- * flush the TLB. Returns true if the page was freed.
+ * flush its TLB entry. Returns true if the page was freed.
  */
 bool page_remove_pte(pde_t *pgdir, uintptr_t la, pte_t *ptep) {
-    bool freed = false;
-    if (*ptep & PTE_V) {
-        struct Page *page = pte2page(*ptep);
-        int ref = page_ref_dec(page);
-        cow_vmove(*ptep, 0);
-        cow_pmove(ref + 1, ref);
-        if (ref == 0) {
-            free_page(page);
-            freed = true;
-        }
-        *ptep = 0;
-        tlb_invalidate(pgdir, la);
+    if (!(*ptep & PTE_V)) {
+        return false;
     }
+    bool freed = zap_pte(ptep);
+    tlb_invalidate(pgdir, la);
     return freed;
 }
 
@@ -304,9 +315,14 @@ int page_insert(pde_t *pgdir, struct Page *page, uintptr_t la, uint32_t perm) {
     return 0;
 }
 
+/* Is pgdir the page table the hart is using now? */
+static bool pgdir_is_active(pde_t *pgdir) {
+    return PADDR(pgdir) == (read_csr(satp) << PGSHIFT & ((1UL << 56) - 1));
+}
+
 /* Drop any cached translation of la if pgdir is the active page table. */
 void tlb_invalidate(pde_t *pgdir, uintptr_t la) {
-    if (PADDR(pgdir) == (read_csr(satp) << PGSHIFT & ((1UL << 56) - 1))) {
+    if (pgdir_is_active(pgdir)) {
         sfence_vma_addr(la);
     }
 }
@@ -333,22 +349,28 @@ static uintptr_t next_table_start(uintptr_t la, int shift) {
 /*
  * Remove every user mapping in [start, end): pages lose one reference.
  * If count is not NULL, what was unmapped and freed is added to it.
+ * The TLB is flushed once at the end (if pgdir is the active table):
+ * nothing reads these addresses before we return.
  */
 void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end, struct unmap_count *count) {
     assert(start % PGSIZE == 0 && end % PGSIZE == 0 && USER_ACCESS(start, end));
+    size_t unmapped = 0, freed = 0;
     for (uintptr_t la = start, next; la < end; la = next) {
         next = MIN(next_table_start(la, PDX1SHIFT), end);
         pte_t *ptep = get_pte(pgdir, la, false);
         for (; ptep != NULL && la < next; la += PGSIZE, ptep++) {
-            if (!pte_present(*ptep)) {
-                continue;
-            }
-            bool freed = page_remove_pte(pgdir, la, ptep);
-            if (count != NULL) {
-                count->unmapped++;
-                count->freed += freed;
+            if (pte_present(*ptep)) {
+                unmapped++;
+                freed += zap_pte(ptep);
             }
         }
+    }
+    if (unmapped > 0 && pgdir_is_active(pgdir)) {
+        sfence_vma();
+    }
+    if (count != NULL) {
+        count->unmapped += unmapped;
+        count->freed += freed;
     }
 }
 
@@ -373,32 +395,85 @@ void exit_range(pde_t *pgdir, uintptr_t start, uintptr_t end) {
     }
 }
 
-/* Share *from (a present user PTE) into *to copy-on-write: both end read-only. */
-static void share_pte(pte_t *to, pte_t *from) {
-    pte_t before = *from;
-    if (pte_writable(*from) || pte_is_cow(*from)) {
-        *from = pte_mkcow(*from);
-    }
-    *to = *from;
-    int ref = page_ref_inc(pte2page(*from));
-    cow_vmove(before, *from);
-    cow_vmove(0, *to);
-    cow_pmove(ref - 1, ref);
+/* The form a present PTE takes on both sides once fork has shared its page. */
+static inline pte_t pte_for_sharing(pte_t pte) {
+    return (pte & (PTE_W | PTE_COW)) ? pte_mkcow(pte) : pte;
 }
 
-/* Give *to a private writable copy of the page *from maps; -E_NO_MEM if none. */
-static int copy_pte(pte_t *to, pte_t *from) {
-    struct Page *copy = alloc_page();
-    if (copy == NULL) {
-        return -E_NO_MEM;
+/* trace=cow: tally the moves share_ptes is about to make (src is unchanged yet). */
+static void trace_sharing(const pte_t *src, size_t first, size_t n) {
+    for (size_t i = first; i < n; i++) {
+        if (pte_present(src[i])) {
+            int ref = page_ref(pte2page(src[i]));
+            cow_vmove(src[i], pte_for_sharing(src[i]));
+            cow_vmove(0, pte_for_sharing(src[i]));
+            cow_pmove(ref, ref + 1);
+        }
     }
-    memcpy(page2kva(copy), page2kva(pte2page(*from)), PGSIZE);
-    set_page_ref(copy, 1);
-    pte_t pte = pte_is_cow(*from) ? pte_mkwrite(*from) : *from;
-    *to = pte_create(page2ppn(copy), pte_perm(pte));
-    cow_vmove(0, *to);
-    cow_pmove(0, 1);
+}
+
+/*
+ * Share the present PTEs among src[first..n) into dst[first..n)
+ * copy-on-write: writable (and already-COW) ones become read-only with
+ * PTE_COW on both sides, read-only ones are shared as they are; each
+ * page gains a reference. This is fork's inner loop, so the globals it
+ * needs are read once into locals (the compiler would reload them after
+ * every store) and the page lookup is pa2page's, inlined.
+ */
+static __noinline size_t share_ptes(pte_t *dst, pte_t *src, size_t first, size_t n) {
+    struct Page *const frames = pages;
+    const size_t first_ppn = nbase, nframes = npage;
+    size_t shared = 0;
+    if (cow_moves_active != NULL) {
+        trace_sharing(src, first, n);
+    }
+    for (size_t i = first; i < n; i++) {
+        pte_t pte = src[i];
+        if (!pte_present(pte)) {
+            continue;
+        }
+        pte = pte_for_sharing(pte);
+        src[i] = dst[i] = pte;
+        size_t frame = (pte >> PTE_PPN_SHIFT) - first_ppn;
+        assert(frame < nframes);
+        frames[frame].ref++;
+        shared++;
+    }
+    return shared;
+}
+
+/*
+ * Give each present PTE among src[first..n) a private copy of its page
+ * in dst (the eager fork). Adds the pages copied to *copied; 0, or
+ * -E_NO_MEM when a page could not be had (what was done stays).
+ */
+static int copy_ptes(pte_t *dst, pte_t *src, size_t first, size_t n, size_t *copied) {
+    for (size_t i = first; i < n; i++) {
+        if (!pte_present(src[i])) {
+            continue;
+        }
+        struct Page *copy = alloc_page();
+        if (copy == NULL) {
+            return -E_NO_MEM;
+        }
+        memcpy(page2kva(copy), page2kva(pte2page(src[i])), PGSIZE);
+        set_page_ref(copy, 1);
+        pte_t pte = pte_is_cow(src[i]) ? pte_mkwrite(src[i]) : src[i];
+        dst[i] = pte_create(page2ppn(copy), pte_perm(pte));
+        cow_vmove(0, dst[i]);
+        cow_pmove(0, 1);
+        (*copied)++;
+    }
     return 0;
+}
+
+/* Index of the first present PTE among table[0..n), or n. */
+static size_t first_present(const pte_t *table, size_t n) {
+    size_t i = 0;
+    while (i < n && !pte_present(table[i])) {
+        i++;
+    }
+    return i;
 }
 
 /*
@@ -408,7 +483,7 @@ static int copy_pte(pte_t *to, pte_t *from) {
  * read-only ones (text) are simply shared; every shared page gains a
  * reference. Without share, each page is copied now (the eager fork).
  * Returns 0 or -E_NO_MEM; on failure `to` holds what was done so far.
- * Each leaf table is walked once: 512 PTEs per lookup, not one.
+ * Each leaf table is looked up once and walked as an array.
  */
 int copy_range(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, bool share) {
     assert(start % PGSIZE == 0 && end % PGSIZE == 0 && USER_ACCESS(start, end));
@@ -416,28 +491,21 @@ int copy_range(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, bool shar
     int ret = 0;
     for (uintptr_t la = start, next; la < end && ret == 0; la = next) {
         next = MIN(next_table_start(la, PDX1SHIFT), end);
-        pte_t *src = get_pte(from, la, false), *dst_table = NULL;
-        for (; src != NULL && la < next; la += PGSIZE, src++) {
-            if (!pte_present(*src)) {
-                continue;
-            }
-            if (dst_table == NULL) {        /* the child's leaf table for this stretch */
-                pte_t *dst = get_pte(to, la, true);
-                if (dst == NULL) {
-                    ret = -E_NO_MEM;
-                    break;
-                }
-                dst_table = dst - PTX(la);
-            }
-            pte_t *slot = &dst_table[PTX(la)];
-            if (share) {
-                share_pte(slot, src);
-                shared++;
-            } else if ((ret = copy_pte(slot, src)) != 0) {
-                break;
-            } else {
-                copied++;
-            }
+        pte_t *src = get_pte(from, la, false);
+        size_t n = (next - la) / PGSIZE, first = src != NULL ? first_present(src, n) : n;
+        if (first == n) {
+            continue;
+        }
+        pte_t *dst = get_pte(to, la + first * PGSIZE, true);
+        if (dst == NULL) {
+            ret = -E_NO_MEM;
+            break;
+        }
+        dst -= first;                       /* dst[i] and src[i] map the same address */
+        if (share) {
+            shared += share_ptes(dst, src, first, n);
+        } else {
+            ret = copy_ptes(dst, src, first, n, &copied);
         }
     }
     if (shared > 0) {

@@ -35,7 +35,10 @@ void print_programs(void) {
     cprintf("\n");
 }
 
-/* A new top-level page table for mm: the kernel half of boot_pgdir, no user pages. */
+/*
+ * A new top-level page table for mm: no user pages, and the root
+ * entries of boot_pgdir that map the kernel (shared by every process).
+ */
 int setup_pgdir(struct mm_struct *mm) {
     struct Page *page = alloc_page();
     if (page == NULL) {
@@ -43,7 +46,10 @@ int setup_pgdir(struct mm_struct *mm) {
     }
     set_page_ref(page, 1);
     pde_t *pgdir = page2kva(page);
-    memcpy(pgdir, boot_pgdir, PGSIZE);
+    memset(pgdir, 0, PGSIZE);
+    for (size_t i = PDX0(DRAM_BASE + PHYSICAL_OFFSET); i < NPTEENTRY; i++) {
+        pgdir[i] = boot_pgdir[i];
+    }
     mm->pgdir = pgdir;
     return 0;
 }
