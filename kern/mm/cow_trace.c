@@ -6,7 +6,7 @@
 
 struct cow_moves *cow_moves_active;
 
-static int traced;      /* TRACE_xxx classes asked for on the command line */
+int cow_traced;
 
 static const char *const vpage_names[NR_VPAGE_STATES] = {
     "absent", "private", "cow", "readonly",
@@ -16,12 +16,12 @@ static const char *const ppage_names[NR_PPAGE_STATES] = {
 };
 
 void cow_trace_init(void) {
-    traced = (bootarg_has("trace", "cow") ? TRACE_COW : 0) |
+    cow_traced = (bootarg_has("trace", "cow") ? TRACE_COW : 0) |
              (bootarg_has("trace", "fault") ? TRACE_FAULT : 0);
 }
 
 bool cow_trace_on(enum trace_class class) {
-    return (traced & class) != 0;
+    return (cow_traced & class) != 0;
 }
 
 static enum vpage_state vpage_state(pte_t pte) {
@@ -38,15 +38,11 @@ static enum ppage_state ppage_state(int ref) {
     return ref <= 0 ? PPAGE_FREE : ref == 1 ? PPAGE_EXCLUSIVE : PPAGE_SHARED;
 }
 
-/* Start tallying an event; it is printed only if its class is traced. */
-void cow_moves_begin(struct cow_moves *m, enum trace_class class) {
-    m->outer = cow_moves_active;
-    m->on = cow_trace_on(class);
-    if (m->on) {
-        memset(m->v, 0, sizeof(m->v));
-        memset(m->p, 0, sizeof(m->p));
-    }
-    cow_moves_active = m->on ? m : NULL;
+/* A traced event starts: clear its tally and make it the active one. */
+void cow_moves_start(struct cow_moves *m) {
+    memset(m->v, 0, sizeof(m->v));
+    memset(m->p, 0, sizeof(m->p));
+    cow_moves_active = m;
 }
 
 void cow_count_vmove(pte_t before, pte_t after) {

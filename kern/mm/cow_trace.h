@@ -35,9 +35,22 @@ struct cow_moves {
 
 extern struct cow_moves *cow_moves_active;
 
+extern int cow_traced;         /* TRACE_xxx classes asked for on the command line */
+
 void cow_trace_init(void);
 bool cow_trace_on(enum trace_class class);
-void cow_moves_begin(struct cow_moves *m, enum trace_class class);
+void cow_moves_start(struct cow_moves *m);
+
+/* Start an event; it is tallied and printed only if its class is traced. */
+static inline void cow_moves_begin(struct cow_moves *m, enum trace_class class) {
+    m->outer = cow_moves_active;
+    m->on = (cow_traced & class) != 0;
+    if (m->on) {
+        cow_moves_start(m);
+    } else {
+        cow_moves_active = NULL;
+    }
+}
 void cow_moves_end(struct cow_moves *m, const char *event, const char *fmt, ...);
 void cow_count_vmove(pte_t before, pte_t after);
 void cow_count_pmove(int ref_before, int ref_after);
