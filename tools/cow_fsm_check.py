@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+"""Check the documented copy-on-write state machines against the kernel.
+
+The machines are docs/cow-vpage.dot (a virtual page) and
+docs/cow-ppage.dot (a physical page); each edge is labelled with the
+events that take it. With trace=cow,fault the kernel prints, for every
+state-changing event, a line ending in
+"[EVENT: vpage A->B xN, ..., ppage C->D xM, ...]". This script boots the
+programs in BOOTS with that trace and checks that
+
+  (a) every traced move is an edge of its machine, with EVENT among the
+      edge's labels;
+  (b) every edge was taken by some boot, and so was every label except
+      those marked "*" (real code that no graded program reaches yet);
+  (c) every boot ended with the kernel sound: it powered off by itself,
+      printed "cow audit pass." and no kernel panic, and took the moves
+      it is listed for.
+
+It prints which boots took each label, every problem, and last
+"cow state machine check pass." or "... FAILED"; the exit status is 0
+only on a pass. Run from the top folder after `make`.
+
+  tools/cow_fsm_check.py                  the check (what `make grade` runs)
+  tools/cow_fsm_check.py --machine F.dot  check against F.dot instead of the
+                                          machine with the same graph name
+  tools/cow_fsm_check.py --table en|zh    also print the coverage tables
+                                          in Markdown (for docs/cow*.md)
+  tools/cow_fsm_check.py --boot "prog=X ..." [--only]   extra boots
+  tools/cow_fsm_check.py --logs DIR       keep each console log in DIR
+"""
+
+import argparse
+import concurrent.futures
+import os
+import re
+import struct
+import subprocess
+import sys
+import time
+
+MACHINES = ["docs/cow-vpage.dot", "docs/cow-ppage.dot"]
+UNREACHED = "*"                 # label mark: real code, no graded program reaches it
+BOOT_DONE = "check_cow() succeeded!"    # trace lines before it: boot self-checks
+BOOT_CHECKS = "boot self-checks"
+DRAM_BASE = 0x80000000
+SPARE_MIB = 4           # RAM beyond the kernel image: small, so that programs
+                        # that fill memory finish fast and trace little
+TIMEOUT = 60            # seconds per boot (generous: grade runs many at once)
+SEARCH = 12             # how far to look around a failalloc= value that missed
+
+# The boots: boot arguments, memory (None: the kernel image plus
+# SPARE_MIB, so that programs which fill memory finish fast and trace
+# little), and the moves each boot is here for ("MACHINE FROM->TO EVENT").
+# The slowest come first, so that two CPUs share the work evenly.
+# A failalloc=N boot fails the Nth page allocation of the user programs;
+# if N no longer lands where wanted (the kernel's allocations changed),
+# the values around it are tried and the one that works is reported.
+BOOTS = [
+    ("prog=cowoom", None, ["vpage cow->cow store-oom"]),
+    ("prog=cowcopyoom", None, ["vpage cow->cow copyout-oom", "vpage cow->private copyout-reuse"]),
+    ("prog=cowbig", None, ["vpage cow->private store-copy"]),
+    ("prog=cowkernel", None, ["vpage cow->private copyout-copy"]),
+    ("prog=cowoom cow=off", None, ["vpage absent->private fork-failed",
+                                   "ppage free->exclusive fork-failed"]),
+    ("prog=exit", None, ["vpage private->cow fork", "vpage cow->private store-copy",
+                         "vpage cow->private store-reuse", "ppage exclusive->free unmap"]),
+    ("prog=forktest", None, ["vpage readonly->readonly fork", "ppage exclusive->shared fork"]),
+    ("prog=forktest cow=off", "128M", ["vpage absent->private fork-copy",
+                                       "vpage absent->readonly fork-copy"]),
+    ("prog=forktest failalloc=143", None, ["vpage private->cow fork-failed",
+                                           "ppage exclusive->shared fork-failed"]),
+    ("prog=forktest failalloc=150", None, ["vpage cow->cow fork-failed",
+                                           "vpage readonly->readonly fork-failed",
+                                           "ppage shared->shared fork-failed"]),
+    ("prog=cowthree", None, ["ppage shared->shared store-copy", "vpage cow->cow fork"]),
+    ("prog=cowchain", None, ["ppage shared->shared unmap", "ppage shared->shared fork"]),
+    ("prog=cowreuse", None, ["ppage exclusive->exclusive store-reuse"]),
+    ("prog=cowtext", None, ["vpage absent->readonly fork"]),
+    ("prog=badptr", None, ["vpage absent->private exec-load"]),
+    ("prog=mmaptest", None, ["vpage absent->cow file-map", "ppage exclusive->shared file-map"]),
+    ("prog=dirtycow dirtycow=vulnerable gup_resched=1", None,
+     ["vpage readonly->readonly forced-copy", "vpage absent->readonly file-map",
+      "vpage absent->readonly file-copy"]),
+    ("prog=dirtycow dirtycow=vulnerable gup_resched=2", None,
+     ["vpage readonly->readonly forced-reuse"]),
+]
+
+LINE_RE = re.compile(r"cow: .*\[([a-z][a-z-]*)(?:: ([^\]]*))?\]\s*$")
+MOVE_RE = re.compile(r"(vpage|ppage) ([a-z]+)->([a-z]+) x([0-9]+)$")
+WANT_RE = re.compile(r"^(vpage|ppage) ([a-z]+)->([a-z]+) ([a-z-]+)$")
+
+
+class Machine:
+    """One state machine read from a .dot file: its states and labelled edges."""
+
+    def __init__(self, path):
+        self.path = path
+        self.name = None
+        self.states = []
+        self.edges = {}         # (from, to) -> {event: False if marked "*"}
+        self.line = {}          # (from, to) -> line number in the file
+        with open(path, encoding="utf-8") as f:
+            for n, text in enumerate(f, 1):
+                self._parse_line(n, text.strip())
+        if self.name is None or not self.edges:
+            sys.exit(f"{path}: want 'digraph NAME {{' and at least one edge")
+        for a, b in self.edges:
+            for state in (a, b):
+                if state not in self.states:
+                    sys.exit(f"{path}:{self.line[(a, b)]}: state {state} is not declared")
+
+    def _parse_line(self, n, line):
+        if not line or line.startswith("//"):
+            return
+        m = re.match(r"^digraph\s+(\w+)\s*\{$", line)
+        if m:
+            self.name = m.group(1)
+            return
+        m = re.match(r"^(\w+)\s*->\s*(\w+)\s*\[(.*)\]\s*;?$", line)
+        if m:
+            a, b, attrs = m.groups()
+            label = re.search(r'label\s*=\s*"((?:[^"\\]|\\.)*)"', attrs)
+            if label is None or (a, b) in self.edges:
+                sys.exit(f"{self.path}:{n}: edge {a} -> {b} without a label, or listed twice")
+            words = [w.strip() for w in label.group(1).split("\\n") if w.strip()]
+            self.edges[(a, b)] = {w.rstrip(UNREACHED): not w.endswith(UNREACHED) for w in words}
+            self.line[(a, b)] = n
+            return
+        m = re.match(r"^(\w+)\s*(\[.*\])?\s*;?$", line)
+        if m and m.group(1) not in ("graph", "node", "edge"):
+            self.states.append(m.group(1))
+
+    def where(self, a, b):
+        return f"{self.path}:{self.line[(a, b)]}"
+
+
+def kernel_end(kernel):
+    """The highest physical address the kernel's ELF image loads to."""
+    with open(kernel, "rb") as f:
+        data = f.read()
+    if data[:4] != b"\x7fELF" or data[4] != 2:
+        sys.exit(f"{kernel}: not a 64-bit ELF file")
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    end = 0
+    for i in range(phnum):
+        p_type, _, _, _, p_paddr, _, p_memsz, _ = struct.unpack_from(
+            "<IIQQQQQQ", data, phoff + i * phentsize)
+        if p_type == 1:                 # PT_LOAD
+            end = max(end, p_paddr + p_memsz)
+    return end
+
+
+def run_qemu(kernel, mem, args):
+    """Boot once with trace=cow,fault; returns (exit status or 'timeout', console text)."""
+    cmd = ["tools/qemu.sh", "-m", mem, "-k", kernel, "--"] + args.split() + ["trace=cow,fault"]
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=TIMEOUT)
+        rc, out = p.returncode, p.stdout
+    except subprocess.TimeoutExpired as e:
+        rc, out = "timeout", e.stdout or b""
+    return rc, out.decode("utf-8", "replace").replace("\r", "")
+
+
+def read_moves(text):
+    """{((machine, from, to, event), part): count} and the unreadable lines of a log;
+    part is BOOT_CHECKS for the kernel's self-checks before the program, else "program"."""
+    moves, bad = {}, []
+    part = BOOT_CHECKS if BOOT_DONE in text else "program"
+    for line in text.split("\n"):
+        if line.strip() == BOOT_DONE:
+            part = "program"
+            continue
+        m = LINE_RE.search(line)
+        if m is None:
+            if line.startswith("cow: "):
+                bad.append(line)
+            continue
+        for move in (m.group(2).split(", ") if m.group(2) else []):
+            mm = MOVE_RE.match(move.strip())
+            if mm is None:
+                bad.append(line)
+                continue
+            key = (mm.groups()[:3] + (m.group(1),), part)
+            moves[key] = moves.get(key, 0) + int(mm.group(4))
+    return moves, bad
+
+
+def health(rc, text):
+    """What went wrong with the kernel in one boot, as a list of strings."""
+    problems = []
+    if rc == "timeout":
+        problems.append(f"did not power off within {TIMEOUT} s")
+    elif rc != 0:
+        problems.append(f"QEMU exited with status {rc}")
+    if re.search(r"^kernel panic", text, re.M):
+        problems.append("kernel panic")
+    if "cow audit pass." not in text:
+        problems.append("no 'cow audit pass.' line")
+    return problems
+
+
+def parse_want(want):
+    m = WANT_RE.match(want)
+    if m is None:
+        sys.exit(f"BOOTS: cannot read {want!r} (want 'vpage FROM->TO EVENT')")
+    return m.groups()
+
+
+def candidates(args):
+    """args, then (for failalloc=N) the same with N+1, N-1, N+2, ... SEARCH away."""
+    m = re.search(r"failalloc=([0-9]+)\b", args)
+    if m is None:
+        return [args]
+    n = int(m.group(1))
+    near = [n + d * s for d in range(1, SEARCH + 1) for s in (1, -1) if n + d * s > 0]
+    return [args] + [args[:m.start(1)] + str(k) + args[m.end(1):] for k in near]
+
+
+def run_boot(kernel, mem, args, wants, logs):
+    """Boot args (searching around failalloc= if its wants were missed)."""
+    first = None
+    for attempt in candidates(args):
+        start = time.monotonic()
+        rc, text = run_qemu(kernel, mem, attempt)
+        moves, bad = read_moves(text)
+        taken = {key for key, part in moves if part == "program"}
+        result = {"args": attempt, "moves": moves, "bad": bad, "health": health(rc, text),
+                  "missed": [w for w in wants if parse_want(w) not in taken], "mem": mem,
+                  "secs": time.monotonic() - start}
+        if logs:
+            os.makedirs(logs, exist_ok=True)
+            name = re.sub(r"[^\w.=-]+", "_", boot_name(attempt))
+            with open(os.path.join(logs, name + ".log"), "w", encoding="utf-8") as f:
+                f.write(text)
+        if not result["missed"]:
+            return result
+        first = first or result
+    return first
+
+
+def boot_name(args):
+    return args.replace("prog=", "", 1)
+
+
+def short_list(names, limit=4):
+    names = sorted(names, key=lambda n: (n == BOOT_CHECKS, n))
+    if len(names) <= limit:
+        return ", ".join(names)
+    return ", ".join(names[:limit]) + f" (+{len(names) - limit})"
+
+
+def tables(machines, seen, boots, results, lang):
+    """Markdown: every label with the boots that took it; every boot with its moves."""
+    words = {
+        "en": ("Machine", "Edge", "Event", "Taken by", "not reached by any graded program",
+               "Boot (after prog=)", "Listed for (must take)", "Taken by this boot alone", "–"),
+        "zh": ("状态机", "边", "事件", "走过它的启动", "尚无受测程序走到",
+               "启动（prog= 之后）", "列入的理由（必须走到）", "只有这次启动走到", "–"),
+    }[lang]
+    out = [f"| {words[0]} | {words[1]} | {words[2]} | {words[3]} |", "|---|---|---|---|"]
+    for m in machines:
+        for (a, b), events in m.edges.items():
+            for event, reached in events.items():
+                who = seen.get((m.name, a, b, event), set())
+                cell = short_list([f"`{w}`" if w != BOOT_CHECKS else w for w in who], 3)
+                label = event if reached else event + "\\*"
+                out.append(f"| {m.name} | {a} → {b} | {label} | {cell or words[4]} |")
+    out += ["", f"| {words[5]} | {words[6]} | {words[7]} |", "|---|---|---|"]
+    for (_, _, wants), r in zip(boots, results):
+        name = boot_name(r["args"])
+        listed = "; ".join(w.replace("->", "→") for w in wants)
+        own = sorted(f"{k[0]} {k[1]}→{k[2]} {k[3]}" for k, who in seen.items() if who == {name})
+        out.append(f"| `{name}` | {listed or words[8]} | {'; '.join(own) or words[8]} |")
+    return "\n".join(out)
+
+
+def report_boots(boots, results, problems):
+    """Print one line per boot; add its problems. Returns (seen, moves traced):
+    seen maps (machine, from, to, event) to the names of the boots that took it."""
+    seen, total = {}, 0
+    for (args, _, _), r in zip(boots, results):
+        name = boot_name(r["args"])
+        print(f"  {r['secs']:4.1f} s  {r['mem']:>5}  {name}")
+        problems += [f"{name}: {p}" for p in r["health"]]
+        problems += [f"{name}: cannot read trace line {line!r}" for line in r["bad"]]
+        problems += [f"{name}: did not take {w}, which it is listed for" for w in r["missed"]]
+        if r["args"] != args and not r["missed"]:
+            print(f"note: {boot_name(args)} no longer takes its moves; "
+                  f"{r['args']} does: update BOOTS in {sys.argv[0]}")
+        for (key, part), count in r["moves"].items():
+            seen.setdefault(key, set()).add(BOOT_CHECKS if part == BOOT_CHECKS else name)
+            total += count
+    return seen, total
+
+
+def report_edges(machines, seen, problems):
+    """Check (b): print who took each label. Returns the labels marked UNREACHED."""
+    unreached = []
+    for m in machines:
+        print(f"{m.name} ({m.path}):")
+        for (a, b), events in m.edges.items():
+            print(f"  {a} -> {b}")
+            if not any((m.name, a, b, e) in seen for e in events):
+                problems.append(f"{m.name} {a} -> {b} ({m.where(a, b)}): no boot took this edge")
+            for event, reached in events.items():
+                who = seen.get((m.name, a, b, event))
+                if who:
+                    print(f"    {event + ('' if reached else UNREACHED):15} {short_list(who)}")
+                    if not reached:
+                        print(f"    {'':15} note: marked {UNREACHED}, but taken now: drop the mark")
+                elif reached:
+                    print(f"    {event:15} NOT TAKEN")
+                    problems.append(f"{m.name} {a} -> {b} by {event} ({m.where(a, b)}): "
+                                    f"no boot took it")
+                else:
+                    print(f"    {event + UNREACHED:15} (no graded program reaches it)")
+                    unreached.append(f"{m.name} {a}->{b} {event}")
+    return unreached
+
+
+def check_traced(machines, seen, problems):
+    """Check (a): every traced move is a labelled edge of its machine."""
+    byname = {m.name: m for m in machines}
+    for (machine, a, b, event), who in sorted(seen.items()):
+        m = byname.get(machine)
+        if m is None:
+            problems.append(f"traced {machine} {a} -> {b}, but no machine is called {machine}")
+        elif (a, b) not in m.edges:
+            problems.append(f"traced {machine} {a} -> {b} by {event} ({short_list(who)}), "
+                            f"which is not an edge of {m.path}")
+        elif event not in m.edges[(a, b)]:
+            problems.append(f"traced {machine} {a} -> {b} by {event} ({short_list(who)}), "
+                            f"but {event} is not a label of that edge ({m.where(a, b)})")
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Check the COW state machines against the kernel.")
+    ap.add_argument("--machine", action="append", default=[], metavar="FILE.dot",
+                    help="use this machine instead of the one with its graph name")
+    ap.add_argument("--boot", action="append", default=[], metavar="ARGS",
+                    help='boot this too, e.g. "prog=forktree cow=off"')
+    ap.add_argument("--only", action="store_true", help="boot only the --boot ones")
+    ap.add_argument("--kernel", default="bin/kernel")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--logs", metavar="DIR", help="save every console log in DIR")
+    ap.add_argument("--table", choices=["en", "zh"], help="print the coverage as Markdown")
+    opt = ap.parse_args()
+
+    machines = {}
+    for path in MACHINES + opt.machine:     # a later file replaces its namesake
+        m = Machine(path)
+        machines[m.name] = m
+    machines = list(machines.values())
+    if not os.path.exists(opt.kernel):
+        sys.exit(f"{opt.kernel} is missing: run make first")
+    small = (kernel_end(opt.kernel) - DRAM_BASE + (1 << 20) - 1) // (1 << 20) + SPARE_MIB
+    boots = ([] if opt.only else list(BOOTS)) + [(args, "128M", []) for args in opt.boot]
+
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, opt.jobs)) as pool:
+        results = list(pool.map(
+            lambda b: run_boot(opt.kernel, b[1] or f"{small}M", b[0], b[2], opt.logs), boots))
+    print(f"cow state machine check: {len(results)} boots with trace=cow,fault, "
+          f"{time.monotonic() - start:.1f} s wall")
+
+    problems = []
+    seen, total = report_boots(boots, results, problems)
+    print(f"{total} moves traced")
+    unreached = report_edges(machines, seen, problems)
+    check_traced(machines, seen, problems)
+    if total == 0:
+        problems.append("no move was traced at all: does the kernel still know trace=cow,fault?")
+    if opt.table:
+        print("\n" + tables(machines, seen, boots, results, opt.table) + "\n")
+    if unreached:
+        print(f"marked {UNREACHED}, reached by no graded program: " + "; ".join(unreached))
+    for p in problems:
+        print("problem: " + p)
+    if problems:
+        print(f"cow state machine check FAILED ({len(problems)} "
+              f"problem{'s' if len(problems) > 1 else ''}).")
+        return 1
+    print("cow state machine check pass.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
