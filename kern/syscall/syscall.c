@@ -11,6 +11,7 @@
 #include <fs.h>
 #include <gup.h>
 #include <console.h>
+#include <kbench.h>
 
 /*
  * System calls: a0 holds the number, a1..a6 the arguments, and the
@@ -157,6 +158,11 @@ static intptr_t sys_memstat(uint64_t arg[]) {
     return copy_to_user(current->mm, (void *)arg[0], &st, sizeof(st));
 }
 
+/* kbench(op, n): a kernel micro-benchmark for user/bench.c (kern/debug/kbench.c). */
+static intptr_t sys_kbench(uint64_t arg[]) {
+    return do_kbench(arg[0], arg[1]);
+}
+
 static intptr_t (*const syscalls[])(uint64_t arg[]) = {
     [SYS_exit] = sys_exit,
     [SYS_fork] = sys_fork,
@@ -176,6 +182,7 @@ static intptr_t (*const syscalls[])(uint64_t arg[]) = {
     [SYS_memstat] = sys_memstat,
     [SYS_madvise] = sys_madvise,
     [SYS_memwrite] = sys_memwrite,
+    [SYS_kbench] = sys_kbench,
     [SYS_open] = sys_open,
     [SYS_close] = sys_close,
     [SYS_read] = sys_read,
