@@ -84,12 +84,19 @@ static bool raced_enough(int tries, unsigned int start) {
     return tries >= MIN_TRIES && gettime_msec() - start >= race_msec;
 }
 
-/* Race forced writes against the madviser; returns the try that corrupted, or 0. */
+/*
+ * Race forced writes against the madviser; returns the try that
+ * corrupted, 0 if none did, or -1 if a forced write failed (out of
+ * memory, say), which ends the race too.
+ */
 static int race(int *tries) {
     unsigned int start = gettime_msec();
     for (*tries = 1; !raced_enough(*tries, start); (*tries)++) {
         int n = memwrite((void *)map, payload, sizeof(payload) - 1);
-        assert(n == (int)sizeof(payload) - 1);
+        if (n != (int)sizeof(payload) - 1) {
+            cprintf("dirtycow: memwrite failed (%e) at try %d\n", n, *tries);
+            return -1;
+        }
         if (!file_intact()) {
             return *tries;
         }
@@ -134,6 +141,9 @@ int main(void) {
     int corrupted_at = race(&tries);
     stop = 1;
     assert(waitpid(tid, &code) == 0 && code == 0);
+    if (corrupted_at < 0) {
+        exit(1);
+    }
 
     if (corrupted_at > 0) {
         static char now[PGSIZE];

@@ -209,7 +209,7 @@ int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
     }
     struct cow_moves moves;
     size_t shared_before = cow_shared_total();
-    cow_moves_begin(&moves, TRACE_COW);
+    cow_moves_begin(&moves, (clone_flags & CLONE_VM) ? 0 : TRACE_COW);   /* threads share */
     int ret = copy_mm(clone_flags, proc);
     if (ret != 0) {
         cow_moves_end(&moves, "fork-failed", "fork pid %d failed: %e", current->pid, ret);
@@ -219,6 +219,9 @@ int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
     }
     copy_thread(proc, stack, tf);
     files_fork(proc, current);
+    if (clone_flags & CLONE_THREAD) {
+        proc->flags |= PF_THREAD;
+    }
 
     bool intr_flag;
     local_intr_save(intr_flag);
@@ -251,6 +254,22 @@ static void reparent_children(void) {
 }
 
 /*
+ * A process that is not itself a thread takes its threads with it (as
+ * Linux's exit_group does): each is killed and exits when it next
+ * leaves the kernel, so none spins on alone in a half-gone program.
+ */
+static void kill_threads(void) {
+    if (current->flags & PF_THREAD) {
+        return;
+    }
+    for (struct proc_struct *proc = current->cptr; proc != NULL; proc = proc->optr) {
+        if ((proc->flags & PF_THREAD) && proc->mm == current->mm && proc->state != PROC_ZOMBIE) {
+            do_kill(proc->pid);
+        }
+    }
+}
+
+/*
  * End the current process: release its address space, become a zombie
  * for the parent to reap, give its children to init. Never returns.
  */
@@ -258,6 +277,7 @@ int do_exit(int error_code) {
     if (current == idleproc || current == initproc) {
         panic("%s exits with %d", current->name, error_code);
     }
+    kill_threads();
     files_close_all(current);
     if (current->mm != NULL) {
         cow_audit_at_exit();

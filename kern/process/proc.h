@@ -51,6 +51,7 @@ struct proc_struct {
 };
 
 #define PF_EXITING      0x00000001  /* killed: exits on its way back to user */
+#define PF_THREAD       0x00000002  /* made by clone(CLONE_THREAD): dies with its creator */
 
 #define WT_INTERRUPTED  0x80000000  /* a kill may end this wait */
 #define WT_CHILD        (0x00000001 | WT_INTERRUPTED)
