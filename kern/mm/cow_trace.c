@@ -7,6 +7,7 @@
 struct cow_moves *cow_moves_active;
 
 int cow_traced;
+static int requested;   /* what the command line asks for; on from cow_trace_start */
 
 static const char *const vpage_names[NR_VPAGE_STATES] = {
     "absent", "private", "cow", "readonly",
@@ -16,12 +17,18 @@ static const char *const ppage_names[NR_PPAGE_STATES] = {
 };
 
 void cow_trace_init(void) {
-    cow_traced = (bootarg_has("trace", "cow") ? TRACE_COW : 0) |
-             (bootarg_has("trace", "fault") ? TRACE_FAULT : 0);
+    requested = (bootarg_has("trace", "cow") ? TRACE_COW : 0) |
+                (bootarg_has("trace", "fault") ? TRACE_FAULT : 0);
 }
 
+/* Start tracing (when the user program starts: the boot self-checks stay quiet). */
+void cow_trace_start(void) {
+    cow_traced = requested;
+}
+
+/* Is this class asked for on the command line? */
 bool cow_trace_on(enum trace_class class) {
-    return (cow_traced & class) != 0;
+    return (requested & class) != 0;
 }
 
 static enum vpage_state vpage_state(pte_t pte) {

@@ -38,6 +38,7 @@ extern struct cow_moves *cow_moves_active;
 extern int cow_traced;         /* TRACE_xxx classes asked for on the command line */
 
 void cow_trace_init(void);
+void cow_trace_start(void);
 bool cow_trace_on(enum trace_class class);
 void cow_moves_start(struct cow_moves *m);
 

@@ -53,6 +53,7 @@ static int init_main(void *arg) {
         panic("create user_main failed: %d", pid);
     }
     failalloc_arm();
+    cow_trace_start();
     while (do_wait(0, NULL) == 0) {
         schedule();
     }
