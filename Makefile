@@ -136,7 +136,7 @@ stress: bin/kernel
 bench: bin/kernel
 	@tools/bench.sh
 
-docs: | toolchain
+docs: bin/kernel
 	@tools/mkdocs.sh
 
 compile_commands.json: FORCE

@@ -24,6 +24,7 @@ only on a pass. Run from the top folder after `make`.
   tools/cow_fsm_check.py --machine F.dot  check against F.dot instead of the
                                           machine with the same graph name
   tools/cow_fsm_check.py --table en|zh    also print the coverage tables
+  tools/cow_fsm_check.py --update-docs    ... and write them into docs/cow*.md
                                           in Markdown (for docs/cow*.md)
   tools/cow_fsm_check.py --boot "prog=X ..." [--only]   extra boots
   tools/cow_fsm_check.py --logs DIR       keep each console log in DIR
@@ -77,7 +78,8 @@ BOOTS = [
     ("prog=cowreuse", None, ["ppage exclusive->exclusive store-reuse"]),
     ("prog=cowtext", None, ["vpage absent->readonly fork"]),
     ("prog=badptr", None, ["vpage absent->private exec-load"]),
-    ("prog=mmaptest", None, ["vpage absent->cow file-map", "ppage exclusive->shared file-map"]),
+    ("prog=mmaptest", None, ["vpage absent->cow file-map", "ppage exclusive->shared file-map",
+                             "vpage absent->readonly zero-fill"]),
     ("prog=cowforced", None, ["vpage cow->private forced-copy", "vpage cow->private forced-reuse",
                               "vpage absent->private file-copy", "ppage shared->shared file-map",
                               "ppage shared->shared copyout-copy",
@@ -341,6 +343,25 @@ def check_traced(machines, seen, problems):
                             f"but {event} is not a label of that edge ({m.where(a, b)})")
 
 
+DOCS = {"en": "docs/cow.md", "zh": "docs/cow.zh.md"}
+
+
+def update_docs(machines, seen, boots, results):
+    """Rewrite the coverage tables between the markers of the two reports."""
+    for lang, path in DOCS.items():
+        labels, boot_table = tables(machines, seen, boots, results, lang).split("\n\n")
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        for kind, table in (("labels", labels), ("boots", boot_table)):
+            begin = f"<!-- begin: tools/cow_fsm_check.py --table {lang} ({kind}) -->"
+            start = text.index(begin) + len(begin)
+            end = text.index("<!-- end -->", start)
+            text = text[:start] + "\n" + table + "\n" + text[end:]
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        print(f"  TABLE {path}")
+
+
 def main():
     ap = argparse.ArgumentParser(description="Check the COW state machines against the kernel.")
     ap.add_argument("--machine", action="append", default=[], metavar="FILE.dot",
@@ -352,6 +373,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--logs", metavar="DIR", help="save every console log in DIR")
     ap.add_argument("--table", choices=["en", "zh"], help="print the coverage as Markdown")
+    ap.add_argument("--update-docs", action="store_true",
+                    help="rewrite the coverage tables in docs/cow.md and docs/cow.zh.md")
     opt = ap.parse_args()
 
     machines = {}
@@ -380,6 +403,8 @@ def main():
         problems.append("no move was traced at all: does the kernel still know trace=cow,fault?")
     if opt.table:
         print("\n" + tables(machines, seen, boots, results, opt.table) + "\n")
+    if opt.update_docs and not problems:
+        update_docs(machines, seen, boots, results)
     if unreached:
         print(f"marked {UNREACHED}, reached by no graded program: " + "; ".join(unreached))
     for p in problems:

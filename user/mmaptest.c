@@ -66,6 +66,8 @@ static void check_anonymous(void) {
     }
     assert(pid > 0 && waitpid(pid, &code) == 0 && code == -E_KILLED);
     assert(mmap(NULL, PGSIZE, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0) == MAP_FAILED);
+    const char *r = mmap(NULL, PGSIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert(r != MAP_FAILED && r[0] == 0 && r[PGSIZE - 1] == 0);   /* a read-only zero page */
     cprintf("anonymous mapping: zero-filled, dropped, and unmapped in the middle\n");
 }
 
