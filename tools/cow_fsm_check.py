@@ -57,9 +57,8 @@ SEARCH = 12             # how far to look around a failalloc= value that missed
 # if N no longer lands where wanted (the kernel's allocations changed),
 # the values around it are tried and the one that works is reported.
 BOOTS = [
-    ("prog=cowoom", None, ["vpage cow->cow store-oom"]),
+    ("prog=exit failalloc=16", None, ["vpage cow->cow store-oom"]),
     ("prog=cowcopyoom", None, ["vpage cow->cow copyout-oom", "vpage cow->private copyout-reuse"]),
-    ("prog=cowbig", None, ["vpage cow->private store-copy"]),
     ("prog=cowkernel", None, ["vpage cow->private copyout-copy"]),
     ("prog=cowoom cow=off", None, ["vpage absent->private fork-failed",
                                    "ppage free->exclusive fork-failed"]),
