@@ -41,8 +41,6 @@ import time
 
 MACHINES = ["docs/cow-vpage.dot", "docs/cow-ppage.dot"]
 UNREACHED = "*"                 # label mark: real code, no graded program reaches it
-BOOT_DONE = "check_cow() succeeded!"    # trace lines before it: boot self-checks
-BOOT_CHECKS = "boot self-checks"
 DRAM_BASE = 0x80000000
 SPARE_MIB = 4           # RAM beyond the kernel image: small, so that programs
                         # that fill memory finish fast and trace little
@@ -171,14 +169,10 @@ def run_qemu(kernel, mem, args):
 
 
 def read_moves(text):
-    """{((machine, from, to, event), part): count} and the unreadable lines of a log;
-    part is BOOT_CHECKS for the kernel's self-checks before the program, else "program"."""
+    """{(machine, from, to, event): count} and the unreadable lines of a log.
+    Tracing starts with the user program, so every move is the program's."""
     moves, bad = {}, []
-    part = BOOT_CHECKS if BOOT_DONE in text else "program"
     for line in text.split("\n"):
-        if line.strip() == BOOT_DONE:
-            part = "program"
-            continue
         m = LINE_RE.search(line)
         if m is None:
             if line.startswith("cow: "):
@@ -189,7 +183,7 @@ def read_moves(text):
             if mm is None:
                 bad.append(line)
                 continue
-            key = (mm.groups()[:3] + (m.group(1),), part)
+            key = mm.groups()[:3] + (m.group(1),)
             moves[key] = moves.get(key, 0) + int(mm.group(4))
     return moves, bad
 
@@ -232,7 +226,7 @@ def run_boot(kernel, mem, args, wants, logs):
         start = time.monotonic()
         rc, text = run_qemu(kernel, mem, attempt)
         moves, bad = read_moves(text)
-        taken = {key for key, part in moves if part == "program"}
+        taken = set(moves)
         result = {"args": attempt, "moves": moves, "bad": bad, "health": health(rc, text),
                   "missed": [w for w in wants if parse_want(w) not in taken], "mem": mem,
                   "secs": time.monotonic() - start}
@@ -252,7 +246,7 @@ def boot_name(args):
 
 
 def short_list(names, limit=4):
-    names = sorted(names, key=lambda n: (n == BOOT_CHECKS, n))
+    names = sorted(names)
     if len(names) <= limit:
         return ", ".join(names)
     return ", ".join(names[:limit]) + f" (+{len(names) - limit})"
@@ -271,7 +265,7 @@ def tables(machines, seen, boots, results, lang):
         for (a, b), events in m.edges.items():
             for event, reached in events.items():
                 who = seen.get((m.name, a, b, event), set())
-                cell = short_list([f"`{w}`" if w != BOOT_CHECKS else w for w in who], 3)
+                cell = short_list([f"`{w}`" for w in who], 3)
                 label = event if reached else event + "\\*"
                 out.append(f"| {m.name} | {a} → {b} | {label} | {cell or words[4]} |")
     out += ["", f"| {words[5]} | {words[6]} | {words[7]} |", "|---|---|---|"]
@@ -296,8 +290,8 @@ def report_boots(boots, results, problems):
         if r["args"] != args and not r["missed"]:
             print(f"note: {boot_name(args)} no longer takes its moves; "
                   f"{r['args']} does: update BOOTS in {sys.argv[0]}")
-        for (key, part), count in r["moves"].items():
-            seen.setdefault(key, set()).add(BOOT_CHECKS if part == BOOT_CHECKS else name)
+        for key, count in r["moves"].items():
+            seen.setdefault(key, set()).add(name)
             total += count
     return seen, total
 

@@ -142,8 +142,8 @@ size_t nr_pages_allocated(void) {
  */
 static void page_init(uint64_t mem_base, uint64_t mem_size) {
     uint64_t mem_end = mem_base + mem_size;
-    if (mem_end > DRAM_BASE + (KERNTOP - (DRAM_BASE + PHYSICAL_OFFSET))) {
-        mem_end = DRAM_BASE + (KERNTOP - (DRAM_BASE + PHYSICAL_OFFSET));
+    if (mem_end > PADDR(KERNTOP)) {
+        mem_end = PADDR(KERNTOP);           /* the direct map ends there */
         cprintf("memory above 0x%lx is not used\n", mem_end);
     }
     nbase = PPN(mem_base);

@@ -176,6 +176,14 @@ uintptr_t mm_find_free(struct mm_struct *mm, size_t len) {
     return (len <= top && top - len >= USERBASE) ? top - len : 0;
 }
 
+/* End an unmapping event: "pid P WHAT: N pages unmapped, S still shared, F freed". */
+static void end_unmap_event(struct cow_moves *moves, const char *what,
+                            const struct unmap_count *count) {
+    cow_moves_end(moves, "unmap", "pid %d %s: %d pages unmapped, %d still shared, %d freed",
+                  current_pid(), what, (int)count->unmapped,
+                  (int)(count->unmapped - count->freed), (int)count->freed);
+}
+
 /*
  * Remove [addr, addr + len) from the address space: pages lose their
  * references, areas are cut or dropped. Returns 0, -E_INVAL for a range
@@ -214,9 +222,7 @@ int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len) {
         unmap_range(mm->pgdir, lo, hi, &count);
         start = hi;
     }
-    cow_moves_end(&moves, "unmap", "pid %d munmap: %d pages unmapped, %d still shared, %d freed",
-                  current_pid(), (int)count.unmapped, (int)(count.unmapped - count.freed),
-                  (int)count.freed);
+    end_unmap_event(&moves, "munmap", &count);
     return ret;
 }
 
@@ -245,9 +251,11 @@ int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len) {
         unmap_range(mm->pgdir, lo, hi, &count);
         la = hi;
     }
-    cow_moves_end(&moves, "unmap", "pid %d madvise(DONTNEED) at 0x%lx: %d pages unmapped, "
-                  "%d still shared, %d freed", current_pid(), start, (int)count.unmapped,
-                  (int)(count.unmapped - count.freed), (int)count.freed);
+    char what[40] = "";
+    if (moves.on) {
+        snprintf(what, sizeof(what), "madvise(DONTNEED) at 0x%lx", start);
+    }
+    end_unmap_event(&moves, what, &count);
     return la < end ? -E_NO_MEM : ret;
 }
 
@@ -294,9 +302,7 @@ void exit_mmap(struct mm_struct *mm) {
         unmap_range(mm->pgdir, vma->vm_start, vma->vm_end, &count);
     }
     exit_range(mm->pgdir, USERBASE, USERTOP);
-    cow_moves_end(&moves, "unmap", "pid %d exit_mmap: %d pages unmapped, %d still shared, "
-                  "%d freed", current_pid(), (int)count.unmapped,
-                  (int)(count.unmapped - count.freed), (int)count.freed);
+    end_unmap_event(&moves, "exit_mmap", &count);
 }
 
 /*

@@ -3,6 +3,7 @@
 
 #include <defs.h>
 #include <list.h>
+#include <clock.h>
 
 struct proc_struct;
 
@@ -36,7 +37,6 @@ typedef struct {
 #define le2timer(le, member) to_struct((le), timer_t, member)
 
 static inline void timer_init(timer_t *timer, struct proc_struct *proc, unsigned int ticks_from_now) {
-    extern volatile size_t ticks;
     timer->expires = ticks + ticks_from_now;
     timer->proc = proc;
     list_init(&timer->timer_link);
