@@ -12,10 +12,10 @@
  * kernel action, frees everything and returns the ticks in between.
  *
  * Ops on page tables work in scratch address spaces built with the real
- * helpers (mm_create, setup_pgdir, mm_map): a "parent" whose n pages all
+ * helpers (mm_create, mm_map): a "parent" whose n pages all
  * map one shared page, and for the fork ops an empty "child". The
  * shared page's reference count stays exact, so the normal teardown
- * (exit_mmap) balances it. Like every system call here they run with
+ * (mmput) balances it. Like every system call here they run with
  * interrupts off, so nothing else is timed with them.
  */
 
@@ -38,13 +38,8 @@ static struct mm_struct *scratch_mm(size_t n) {
     if (mm == NULL) {
         return NULL;
     }
-    if (setup_pgdir(mm) != 0) {
-        mm_destroy(mm);
-        return NULL;
-    }
     if (mm_map(mm, SCRATCH_BASE, n * PGSIZE, VM_READ | VM_WRITE, NULL) != 0) {
-        put_pgdir(mm);
-        mm_destroy(mm);
+        mmput(mm);
         return NULL;
     }
     return mm;
@@ -53,9 +48,7 @@ static struct mm_struct *scratch_mm(size_t n) {
 /* Unmap every page of mm (each loses a reference), free its tables and mm. */
 static void scratch_mm_free(struct mm_struct *mm) {
     if (mm != NULL) {
-        exit_mmap(mm);
-        put_pgdir(mm);
-        mm_destroy(mm);
+        mmput(mm);
     }
 }
 

@@ -153,7 +153,7 @@ static pte_t pte_of(struct mm_struct *mm, uintptr_t va) {
 /* An address space with one writable and one read-only area, pages filled. */
 static struct mm_struct *check_mm_create(uintptr_t rw, uintptr_t ro) {
     struct mm_struct *mm = mm_create();
-    assert(mm != NULL && setup_pgdir(mm) == 0);
+    assert(mm != NULL);
     assert(mm_map(mm, rw, 2 * PGSIZE, VM_READ | VM_WRITE, NULL) == 0);
     assert(mm_map(mm, ro, PGSIZE, VM_READ, NULL) == 0);
     assert(do_pgfault(mm, CAUSE_STORE_PAGE_FAULT, rw) == 0);
@@ -163,18 +163,12 @@ static struct mm_struct *check_mm_create(uintptr_t rw, uintptr_t ro) {
     return mm;
 }
 
-static void check_mm_destroy(struct mm_struct *mm) {
-    exit_mmap(mm);
-    put_pgdir(mm);
-    mm_destroy(mm);
-}
-
 /* Fork a small address space by hand and drive share, copy, reuse and free. */
 void check_cow(void) {
     size_t free_before = nr_free_pages(), kbytes = kmalloc_bytes();
     const uintptr_t rw = 0x10000000, ro = 0x10200000;
     struct mm_struct *parent = check_mm_create(rw, ro), *child = mm_create();
-    assert(child != NULL && setup_pgdir(child) == 0);
+    assert(child != NULL);
     assert(mm_map(child, rw, 2 * PGSIZE, VM_READ | VM_WRITE, NULL) == 0);
     assert(mm_map(child, ro, PGSIZE, VM_READ, NULL) == 0);
 
@@ -205,9 +199,9 @@ void check_cow(void) {
     /* free: the child's exit drops its references; the last holder frees the page */
     struct Page *second = pte2page(pte_of(parent, rw + PGSIZE));
     assert(page_ref(second) == 2);
-    check_mm_destroy(child);
+    mmput(child);
     assert(page_ref(second) == 1 && page_ref(pte2page(r)) == 1);
-    check_mm_destroy(parent);
+    mmput(parent);
     assert(nr_free_pages() == free_before && kmalloc_bytes() == kbytes);
     cprintf("check_cow() succeeded!\n");
 }

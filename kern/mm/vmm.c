@@ -14,17 +14,39 @@
  * resolves copy-on-write (kern/mm/cow.c).
  */
 
-/* An empty address space (no page table yet), or NULL. */
+/*
+ * A new top-level page table: no user pages, and the root entries of
+ * boot_pgdir that map the kernel (shared by every address space).
+ */
+static pde_t *setup_pgdir(void) {
+    struct Page *page = alloc_page();
+    if (page == NULL) {
+        return NULL;
+    }
+    set_page_ref(page, 1);
+    pde_t *pgdir = page2kva(page);
+    memset(pgdir, 0, PGSIZE);
+    for (size_t i = PDX0(DRAM_BASE + PHYSICAL_OFFSET); i < NPTEENTRY; i++) {
+        pgdir[i] = boot_pgdir[i];
+    }
+    return pgdir;
+}
+
+/* An empty address space with its page table and one user (the caller), or NULL. */
 struct mm_struct *mm_create(void) {
     struct mm_struct *mm = kmalloc(sizeof(struct mm_struct));
-    if (mm != NULL) {
-        list_init(&mm->mmap_list);
-        mm->mmap_cache = NULL;
-        mm->pgdir = NULL;
-        mm->map_count = 0;
-        mm->mm_count = 0;
-        mm->brk_start = mm->brk = 0;
+    if (mm == NULL) {
+        return NULL;
     }
+    if ((mm->pgdir = setup_pgdir()) == NULL) {
+        kfree(mm);
+        return NULL;
+    }
+    list_init(&mm->mmap_list);
+    mm->mmap_cache = NULL;
+    mm->map_count = 0;
+    mm->mm_count = 1;
+    mm->brk_start = mm->brk = 0;
     return mm;
 }
 
@@ -91,9 +113,20 @@ static void remove_vma_struct(struct mm_struct *mm, struct vma_struct *vma) {
     kfree(vma);
 }
 
-/* Free the areas (not the pages: exit_mmap does that) and the mm itself. */
-void mm_destroy(struct mm_struct *mm) {
-    assert(mm->mm_count == 0);
+static void exit_mmap(struct mm_struct *mm);
+
+/*
+ * Drop one user of mm (Linux's mmput). The last one unmaps every page
+ * (each loses a reference; pages other processes share survive), frees
+ * the page tables, the areas and the mm itself.
+ */
+void mmput(struct mm_struct *mm) {
+    assert(mm->mm_count > 0);
+    if (mm_count_dec(mm) > 0) {
+        return;
+    }
+    exit_mmap(mm);
+    free_page(kva2page(mm->pgdir));
     while (!list_empty(&mm->mmap_list)) {
         remove_vma_struct(mm, le2vma(list_next(&mm->mmap_list), list_link));
     }
@@ -262,8 +295,7 @@ int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len) {
 /*
  * Give `to` a copy of every area of `from` and its pages: shared
  * copy-on-write when COW is on, copied otherwise (copy_range). On
- * failure `to` may hold part of the copy; the caller frees it with
- * exit_mmap + mm_destroy.
+ * failure `to` may hold part of the copy; the caller drops it (mmput).
  */
 int dup_mmap(struct mm_struct *to, struct mm_struct *from) {
     list_entry_t *le = &from->mmap_list;
@@ -288,11 +320,10 @@ int dup_mmap(struct mm_struct *to, struct mm_struct *from) {
 }
 
 /*
- * Drop every user mapping and free the page tables (the areas stay).
- * Pages still mapped by another process only lose a reference.
+ * Drop every user mapping and free the page tables below the root (the
+ * areas stay). Pages still mapped by another process only lose a reference.
  */
-void exit_mmap(struct mm_struct *mm) {
-    assert(mm != NULL && mm->mm_count == 0);
+static void exit_mmap(struct mm_struct *mm) {
     struct unmap_count count = { 0, 0 };
     struct cow_moves moves;
     cow_moves_begin(&moves, TRACE_COW);

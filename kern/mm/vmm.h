@@ -40,7 +40,7 @@ struct mm_struct {
 };
 
 struct mm_struct *mm_create(void);
-void mm_destroy(struct mm_struct *mm);
+void mmput(struct mm_struct *mm);
 struct vma_struct *vma_create(uintptr_t vm_start, uintptr_t vm_end, uint32_t vm_flags);
 void insert_vma_struct(struct mm_struct *mm, struct vma_struct *vma);
 struct vma_struct *find_vma(struct mm_struct *mm, uintptr_t addr);
@@ -52,7 +52,6 @@ int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len);
 int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len);
 uintptr_t mm_find_free(struct mm_struct *mm, size_t len);
 int dup_mmap(struct mm_struct *to, struct mm_struct *from);
-void exit_mmap(struct mm_struct *mm);
 /* What a fault asks for (handle_mm_fault's flags). */
 #define FAULT_WRITE     0x1     /* a store or AMO */
 #define FAULT_EXEC      0x2     /* an instruction fetch */

@@ -15,8 +15,9 @@ static void check_vma_struct(void) {
     struct mm_struct *mm = mm_create();
     assert(mm != NULL);
     const int n = 20;
-    for (int i = n; i >= 1; i--) {      /* areas [i*0x10000, i*0x10000 + 0x5000) */
-        struct vma_struct *vma = vma_create(i * 0x10000, i * 0x10000 + 0x5000, VM_READ);
+    for (int i = n; i >= 1; i--) {      /* areas [base + i*0x10000, ... + 0x5000) */
+        uintptr_t a = USERBASE + i * 0x10000;
+        struct vma_struct *vma = vma_create(a, a + 0x5000, VM_READ);
         assert(vma != NULL);
         insert_vma_struct(mm, vma);
     }
@@ -28,12 +29,12 @@ static void check_vma_struct(void) {
         last = vma->vm_start;
     }
     for (int i = 1; i <= n; i++) {
-        uintptr_t a = i * 0x10000;
+        uintptr_t a = USERBASE + i * 0x10000;
         assert(find_vma(mm, a)->vm_start == a && find_vma(mm, a + 0x4fff)->vm_start == a);
         assert(i == n || find_vma(mm, a + 0x5000)->vm_start == a + 0x10000);
     }
-    assert(find_vma(mm, (n + 1) * 0x10000) == NULL);
-    mm_destroy(mm);
+    assert(find_vma(mm, USERBASE + (n + 1) * 0x10000) == NULL);
+    mmput(mm);
     assert(nr_free_pages() == free_before && kmalloc_bytes() == kbytes);
     cprintf("check_vma_struct() succeeded!\n");
 }
@@ -42,7 +43,7 @@ static void check_vma_struct(void) {
 static void check_pgfault(void) {
     size_t free_before = nr_free_pages(), kbytes = kmalloc_bytes();
     struct mm_struct *mm = mm_create();
-    assert(mm != NULL && setup_pgdir(mm) == 0);
+    assert(mm != NULL);
     const uintptr_t rw = 0x10000000, ro = 0x10100000;
     assert(mm_map(mm, rw, 4 * PGSIZE, VM_READ | VM_WRITE, NULL) == 0);
     assert(mm_map(mm, ro, PGSIZE, VM_READ, NULL) == 0);
@@ -70,9 +71,7 @@ static void check_pgfault(void) {
     assert(nr_free_pages() == mid + 1 && mm->map_count == 3);
     assert(do_pgfault(mm, CAUSE_LOAD_PAGE_FAULT, rw + PGSIZE) == -E_FAULT);
 
-    exit_mmap(mm);
-    put_pgdir(mm);
-    mm_destroy(mm);
+    mmput(mm);
     assert(nr_free_pages() == free_before && kmalloc_bytes() == kbytes);
     cprintf("check_pgfault() succeeded!\n");
 }

@@ -35,41 +35,6 @@ void print_programs(void) {
     cprintf("\n");
 }
 
-/*
- * A new top-level page table for mm: no user pages, and the root
- * entries of boot_pgdir that map the kernel (shared by every process).
- */
-int setup_pgdir(struct mm_struct *mm) {
-    struct Page *page = alloc_page();
-    if (page == NULL) {
-        return -E_NO_MEM;
-    }
-    set_page_ref(page, 1);
-    pde_t *pgdir = page2kva(page);
-    memset(pgdir, 0, PGSIZE);
-    for (size_t i = PDX0(DRAM_BASE + PHYSICAL_OFFSET); i < NPTEENTRY; i++) {
-        pgdir[i] = boot_pgdir[i];
-    }
-    mm->pgdir = pgdir;
-    return 0;
-}
-
-void put_pgdir(struct mm_struct *mm) {
-    free_page(kva2page(mm->pgdir));
-}
-
-/*
- * Drop one user of mm; the last one unmaps every page (each loses a
- * reference, shared ones survive in the other processes) and frees it.
- */
-void mm_release(struct mm_struct *mm) {
-    if (mm_count_dec(mm) == 0) {
-        exit_mmap(mm);
-        put_pgdir(mm);
-        mm_destroy(mm);
-    }
-}
-
 /* Area rights for an ELF segment's p_flags. */
 static uint32_t segment_vm_flags(uint32_t p_flags) {
     uint32_t vm_flags = 0;
@@ -142,11 +107,7 @@ int load_icode(const uint8_t *binary, size_t size, struct mm_struct **mm_store,
     if (mm == NULL) {
         return -E_NO_MEM;
     }
-    int ret = setup_pgdir(mm);
-    if (ret != 0) {
-        mm_destroy(mm);
-        return ret;
-    }
+    int ret = 0;
     const struct proghdr *ph = (const struct proghdr *)(binary + elf->e_phoff);
     struct cow_moves moves;
     cow_moves_begin(&moves, TRACE_FAULT);
@@ -160,9 +121,7 @@ int load_icode(const uint8_t *binary, size_t size, struct mm_struct **mm_store,
         ret = mm_map(mm, USTACKTOP - USTACKSIZE, USTACKSIZE, VM_READ | VM_WRITE | VM_STACK, NULL);
     }
     if (ret != 0) {
-        exit_mmap(mm);
-        put_pgdir(mm);
-        mm_destroy(mm);
+        mmput(mm);
         return ret;
     }
     memset(tf, 0, sizeof(struct trapframe));
@@ -191,12 +150,11 @@ int do_execve(const char *name) {
         return ret;
     }
     struct mm_struct *old = current->mm;
-    mm_count_inc(mm);
     current->mm = mm;
     current->cr3 = PADDR(mm->pgdir);
     lcr3(current->cr3);
     if (old != NULL) {
-        mm_release(old);
+        mmput(old);
     }
     *current->tf = tf;
     set_proc_name(current, name);

@@ -154,25 +154,19 @@ static int copy_mm(uint32_t clone_flags, struct proc_struct *proc) {
     if (oldmm == NULL) {
         return 0;                       /* a kernel thread */
     }
-    if (clone_flags & CLONE_VM) {
-        mm = oldmm;
-    } else {
+    if (!(clone_flags & CLONE_VM)) {
         if ((mm = mm_create()) == NULL) {
-            return -E_NO_MEM;
-        }
-        if (setup_pgdir(mm) != 0) {
-            mm_destroy(mm);
             return -E_NO_MEM;
         }
         int ret = dup_mmap(mm, oldmm);
         if (ret != 0) {
-            exit_mmap(mm);
-            put_pgdir(mm);
-            mm_destroy(mm);
+            mmput(mm);
             return ret;
         }
+    } else {
+        mm = oldmm;
+        mm_count_inc(mm);
     }
-    mm_count_inc(mm);
     proc->mm = mm;
     proc->cr3 = PADDR(mm->pgdir);
     return 0;
@@ -281,7 +275,7 @@ int do_exit(int error_code) {
     files_close_all(current);
     if (current->mm != NULL) {
         cow_audit_at_exit();
-        mm_release(current->mm);
+        mmput(current->mm);
         current->mm = NULL;
         current->cr3 = boot_cr3;
     }

@@ -95,8 +95,5 @@ const struct user_program *find_program(const char *name);
 void print_programs(void);
 int load_icode(const uint8_t *binary, size_t size, struct mm_struct **mm_store,
                struct trapframe *tf);
-int setup_pgdir(struct mm_struct *mm);
-void put_pgdir(struct mm_struct *mm);
-void mm_release(struct mm_struct *mm);
 
 #endif /* !__KERN_PROCESS_PROC_H__ */
