@@ -130,25 +130,6 @@ static void wait_child(int pid, int *code) {
     }
 }
 
-/* Does boot argument word `word` appear in /proc/cmdline? */
-static bool boot_word(const char *word) {
-    static char cmdline[512];
-    int fd = open("/proc/cmdline", O_RDONLY);
-    if (fd < 0) {
-        return false;
-    }
-    int n = read(fd, cmdline, sizeof(cmdline) - 1);
-    close(fd);
-    cmdline[n > 0 ? n : 0] = '\0';
-    for (char *p = cmdline; (p = strstr(p, word)) != NULL; p++) {
-        char after = p[strlen(word)];
-        if ((p == cmdline || p[-1] == ' ') && (after == '\0' || after == ' ' || after == '\n')) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* ---- the measurements ---------------------------------------------------------- */
 
 /* What one heap size measured: user-side medians, in ticks. */
@@ -331,7 +312,7 @@ static void bench_floors(void) {
 
 int main(void) {
     struct memstat st;
-    quick = boot_word("bench=quick");
+    quick = bootarg_has("bench=quick");
     if (memstat(&st) != 0) {
         panic("memstat failed");
     }

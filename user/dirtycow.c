@@ -33,7 +33,7 @@ static volatile char *map;         /* PROT_READ, MAP_PRIVATE view of the file */
 static volatile int stop;          /* the writer tells the madviser to finish */
 static volatile int rounds;        /* madvise rounds done so far */
 static unsigned int race_msec;     /* minimum race time (see read_cmdline) */
-static int min_tries = MIN_TRIES;  /* boot argument tries=N changes it */
+static int min_tries;              /* boot argument tries=N, else MIN_TRIES */
 
 /* Read the whole (one-page) file into buf; returns its size. */
 static size_t read_file(char *buf) {
@@ -64,25 +64,15 @@ static int madviser(void *arg) {
 }
 
 /*
- * Settings from the kernel command line (/proc/cmdline). Is the race
- * left to the timer? With gup_resched=K the kernel itself lets the
- * madviser into retry K of every forced write; without it only a timer
- * tick at the right moment does, so we race for a few seconds as well
- * as a number of tries. tries=N sets that number.
+ * Settings from the boot arguments. Is the race left to the timer?
+ * With gup_resched=K the kernel itself lets the madviser into retry K
+ * of every forced write; without it only a timer tick at the right
+ * moment does, so we race for a few seconds as well as a number of
+ * tries. tries=N sets that number.
  */
 static void read_cmdline(void) {
-    static char cmdline[PGSIZE];
-    int fd = open("/proc/cmdline", O_RDONLY);
-    assert(fd >= 0);
-    int n = read(fd, cmdline, sizeof(cmdline) - 1);
-    assert(n >= 0);
-    cmdline[n] = '\0';
-    close(fd);
-    race_msec = strstr(cmdline, "gup_resched=") == NULL ? TIMER_MSEC : 0;
-    const char *tries = strstr(cmdline, "tries=");
-    if (tries != NULL && strtol(tries + 6, NULL, 10) > 0) {
-        min_tries = strtol(tries + 6, NULL, 10);
-    }
+    race_msec = bootarg_has("gup_resched") ? 0 : TIMER_MSEC;
+    min_tries = MAX(bootarg_long("tries", MIN_TRIES), 1);
 }
 
 /* Enough racing: min_tries forced writes, and race_msec gone by. */

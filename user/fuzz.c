@@ -743,23 +743,10 @@ static void print_stats(void) {
     cprintf("fuzz:   %-8s %5d calls, %5d failed\n", "others", calls, failed);
 }
 
-/* The seed: boot argument fuzzseed=N (read from /proc/cmdline), else FUZZ_SEED. */
+/* The seed: boot argument fuzzseed=N, else FUZZ_SEED. */
 static uint64_t read_seed(void) {
-    char buf[256];
-    int fd = open("proc/cmdline", O_RDONLY), n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : 0;
-    char *arg;
-
-    if (fd >= 0) {
-        close(fd);
-    }
-    buf[MAX(n, 0)] = '\0';
-    if ((arg = strstr(buf, "fuzzseed=")) != NULL) {
-        uint64_t seed = strtol(arg + strlen("fuzzseed="), NULL, 0);
-        if (seed != 0) {
-            return seed;
-        }
-    }
-    return FUZZ_SEED;
+    long seed = bootarg_long("fuzzseed", 0);
+    return seed != 0 ? (uint64_t)seed : FUZZ_SEED;
 }
 
 int main(void) {

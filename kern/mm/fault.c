@@ -148,6 +148,7 @@ static int do_cow_fault(struct vma_struct *vma, uintptr_t la) {
  * the process), -E_NO_MEM when it is allowed but memory ran out.
  */
 int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags) {
+    assert(rwsem_is_locked(&mm->mmap_lock));
     struct vma_struct *vma = find_vma(mm, addr);
     if (vma == NULL || addr < vma->vm_start || !vma_allows(vma, flags)) {
         return -E_FAULT;

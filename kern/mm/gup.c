@@ -157,6 +157,7 @@ static void gup_resched(uintptr_t addr, int retry) {
  */
 struct Page *get_user_page(struct mm_struct *mm, uintptr_t addr, uint32_t foll_flags,
                            int *err) {
+    assert(rwsem_is_locked(&mm->mmap_lock));
     for (int retry = 0;; retry++) {
         gup_resched(addr, retry);
         struct vma_struct *vma = find_vma(mm, addr);    /* it may have changed */
@@ -203,6 +204,7 @@ int do_memwrite(uintptr_t addr, const void *src, size_t n) {
     }
     int ret = copy_from_user(current->mm, kbuf, src, n);
     size_t done = 0;
+    mmap_read_lock(current->mm);        /* held across every resched point, as in Linux */
     while (ret == 0 && done < n) {
         uintptr_t va = addr + done;
         size_t chunk = MIN(n - done, PGSIZE - PGOFF(va));
@@ -213,6 +215,7 @@ int do_memwrite(uintptr_t addr, const void *src, size_t n) {
             done += chunk;
         }
     }
+    mmap_read_unlock(current->mm);
     kfree(kbuf);
     return done > 0 ? (int)done : ret;
 }

@@ -36,6 +36,25 @@ static bool hint_usable(struct mm_struct *mm, uintptr_t start, uintptr_t end) {
     return vma == NULL || end <= vma->vm_start;
 }
 
+/* Place and add the area for do_mmap (mm's lock held for writing). */
+static intptr_t mmap_region(struct mm_struct *mm, uintptr_t addr, size_t len, uint32_t vm_flags,
+                            int flags, struct inode *file, size_t pgoff) {
+    uintptr_t start = ROUNDDOWN(addr, PGSIZE), end = ROUNDUP(addr + len, PGSIZE);
+    if (flags & MAP_FIXED) {
+        int ret = mm_unmap(mm, start, len);
+        if (ret != 0) {
+            return ret;
+        }
+    } else if (addr == 0 || !hint_usable(mm, start, end)) {
+        if ((start = mm_find_free(mm, len)) == 0) {
+            return -E_NO_MEM;
+        }
+    }
+    int ret = file != NULL ? mm_map_file(mm, start, len, vm_flags, file, pgoff)
+                           : mm_map(mm, start, len, vm_flags, NULL);
+    return ret != 0 ? ret : (intptr_t)start;
+}
+
 /*
  * Map len bytes: anonymous zero-filled memory, or file fd from byte off
  * (page aligned). Without MAP_FIXED addr is only a hint. Returns the
@@ -67,28 +86,33 @@ intptr_t do_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, off_t 
         }
         file = f->inode;
     }
-    uintptr_t start = ROUNDDOWN(addr, PGSIZE), end = ROUNDUP(addr + len, PGSIZE);
-    if (flags & MAP_FIXED) {
-        int ret = mm_unmap(mm, start, len);
-        if (ret != 0) {
-            return ret;
-        }
-    } else if (addr == 0 || !hint_usable(mm, start, end)) {
-        if ((start = mm_find_free(mm, len)) == 0) {
-            return -E_NO_MEM;
-        }
+    mmap_write_lock(mm);
+    intptr_t ret = mmap_region(mm, addr, len, mmap_vm_flags(prot, flags), flags, file,
+                               off / PGSIZE);
+    mmap_write_unlock(mm);
+    return ret;
+}
+
+/* munmap: addr must be page aligned; pages lose a reference. */
+int do_munmap(uintptr_t addr, size_t len) {
+    if (addr % PGSIZE != 0) {
+        return -E_INVAL;
     }
-    uint32_t vm_flags = mmap_vm_flags(prot, flags);
-    int ret = file != NULL ? mm_map_file(mm, start, len, vm_flags, file, off / PGSIZE)
-                           : mm_map(mm, start, len, vm_flags, NULL);
-    return ret != 0 ? ret : (intptr_t)start;
+    mmap_write_lock(current->mm);
+    int ret = mm_unmap(current->mm, addr, len);
+    mmap_write_unlock(current->mm);
+    return ret;
 }
 
 /* madvise: MADV_DONTNEED drops the pages; the other hints are accepted and ignored. */
 int do_madvise(uintptr_t addr, size_t len, int advice) {
     switch (advice) {
-    case MADV_DONTNEED:
-        return mm_zap(current->mm, addr, len);
+    case MADV_DONTNEED: {
+        mmap_read_lock(current->mm);        /* a reader, as in Linux: see docs/dirtycow.md */
+        int ret = mm_zap(current->mm, addr, len);
+        mmap_read_unlock(current->mm);
+        return ret;
+    }
     case MADV_NORMAL:
     case MADV_RANDOM:
     case MADV_SEQUENTIAL:

@@ -70,7 +70,10 @@ int copy_from_user(struct mm_struct *mm, void *dst, const void *src, size_t len)
     if (!user_mem_check(mm, (uintptr_t)src, len, false)) {
         return -E_FAULT;
     }
-    return copy_user(mm, dst, (uintptr_t)src, len, false);
+    mmap_read_lock(mm);
+    int ret = copy_user(mm, dst, (uintptr_t)src, len, false);
+    mmap_read_unlock(mm);
+    return ret;
 }
 
 /*
@@ -81,7 +84,10 @@ int copy_to_user(struct mm_struct *mm, void *dst, const void *src, size_t len) {
     if (!user_mem_check(mm, (uintptr_t)dst, len, true)) {
         return -E_FAULT;
     }
-    return copy_user(mm, (char *)src, (uintptr_t)dst, len, true);
+    mmap_read_lock(mm);
+    int ret = copy_user(mm, (char *)src, (uintptr_t)dst, len, true);
+    mmap_read_unlock(mm);
+    return ret;
 }
 
 /*
@@ -96,7 +102,9 @@ int copy_string_from_user(struct mm_struct *mm, char *dst, const char *src, size
                 return -E_FAULT;
             }
         }
+        mmap_read_lock(mm);
         int ret = copy_user(mm, &dst[i], addr, 1, false);
+        mmap_read_unlock(mm);
         if (ret != 0) {
             return ret;
         }

@@ -42,6 +42,7 @@ struct mm_struct *mm_create(void) {
         kfree(mm);
         return NULL;
     }
+    rwsem_init(&mm->mmap_lock);
     list_init(&mm->mmap_list);
     mm->mmap_cache = NULL;
     mm->map_count = 0;
@@ -342,6 +343,7 @@ static void exit_mmap(struct mm_struct *mm) {
  */
 int do_pgfault(struct mm_struct *mm, uintptr_t cause, uintptr_t addr) {
     int ret;
+    mmap_read_lock(mm);
     switch (cause) {
     case CAUSE_LOAD_PAGE_FAULT:
         ret = handle_mm_fault(mm, addr, 0);
@@ -356,5 +358,6 @@ int do_pgfault(struct mm_struct *mm, uintptr_t cause, uintptr_t addr) {
         ret = -E_FAULT;
         break;
     }
+    mmap_read_unlock(mm);
     return ret < 0 ? ret : 0;
 }

@@ -4,6 +4,7 @@
 #include <defs.h>
 #include <list.h>
 #include <memlayout.h>
+#include <rwsem.h>
 
 struct mm_struct;
 struct inode;
@@ -28,8 +29,19 @@ struct vma_struct {
 #define VM_SHARED   0x00000010  /* MAP_SHARED: writes go to the file, never copied */
 #define VM_MAYWRITE 0x00000020  /* a forced write (FOLL_FORCE) may break COW here */
 
-/* A process's address space: its areas and its page table. */
+/*
+ * A process's address space: its areas and its page table.
+ *
+ * mmap_lock (Linux's mmap_lock, once mmap_sem) is held for reading by
+ * whoever fills in or drops pages of existing areas: page faults, the
+ * kernel's copies to and from user memory, the whole get-user-pages
+ * loop of a forced write (across its resched point, as Linux 4.8 held
+ * it), madvise(MADV_DONTNEED). It is held for writing by whoever changes
+ * the areas or must see the page table still: mmap, munmap, brk, and
+ * fork's dup_mmap on the parent. A holder never takes it again.
+ */
 struct mm_struct {
+    struct rwsem mmap_lock;
     list_entry_t mmap_list;         /* vma_structs sorted by vm_start */
     struct vma_struct *mmap_cache;  /* last area found */
     pde_t *pgdir;                   /* page table (kernel address) */
@@ -72,10 +84,16 @@ int copy_to_user(struct mm_struct *mm, void *dst, const void *src, size_t len);
 int copy_string_from_user(struct mm_struct *mm, char *dst, const char *src, size_t maxn);
 
 intptr_t do_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, off_t off);
+int do_munmap(uintptr_t addr, size_t len);
 int do_madvise(uintptr_t addr, size_t len, int advice);
 
 void vmm_init(void);
 void check_vmm(void);
+
+static inline void mmap_read_lock(struct mm_struct *mm) { down_read(&mm->mmap_lock); }
+static inline void mmap_read_unlock(struct mm_struct *mm) { up_read(&mm->mmap_lock); }
+static inline void mmap_write_lock(struct mm_struct *mm) { down_write(&mm->mmap_lock); }
+static inline void mmap_write_unlock(struct mm_struct *mm) { up_write(&mm->mmap_lock); }
 
 static inline int mm_count_inc(struct mm_struct *mm) { return ++mm->mm_count; }
 static inline int mm_count_dec(struct mm_struct *mm) { return --mm->mm_count; }

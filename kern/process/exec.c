@@ -169,12 +169,12 @@ int do_execve(const char *name) {
 int do_brk(uintptr_t addr, uintptr_t *brk_store) {
     struct mm_struct *mm = current->mm;
     int ret = 0;
+    mmap_write_lock(mm);
     if (addr != 0) {
         uintptr_t old_end = ROUNDUP(mm->brk, PGSIZE), new_end = ROUNDUP(addr, PGSIZE);
         if (addr < mm->brk_start || new_end < addr) {
-            return -E_INVAL;
-        }
-        if (new_end > old_end) {
+            ret = -E_INVAL;
+        } else if (new_end > old_end) {
             ret = mm_map(mm, old_end, new_end - old_end, VM_READ | VM_WRITE, NULL);
         } else if (new_end < old_end) {
             ret = mm_unmap(mm, new_end, old_end - new_end);
@@ -184,5 +184,6 @@ int do_brk(uintptr_t addr, uintptr_t *brk_store) {
         }
     }
     *brk_store = mm->brk;
+    mmap_write_unlock(mm);
     return ret;
 }

@@ -158,7 +158,9 @@ static int copy_mm(uint32_t clone_flags, struct proc_struct *proc) {
         if ((mm = mm_create()) == NULL) {
             return -E_NO_MEM;
         }
+        mmap_write_lock(oldmm);         /* waits for a forced write in flight */
         int ret = dup_mmap(mm, oldmm);
+        mmap_write_unlock(oldmm);
         if (ret != 0) {
             mmput(mm);
             return ret;

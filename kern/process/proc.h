@@ -56,6 +56,8 @@ struct proc_struct {
 #define WT_INTERRUPTED  0x80000000  /* a kill may end this wait */
 #define WT_CHILD        (0x00000001 | WT_INTERRUPTED)
 #define WT_TIMER        (0x00000002 | WT_INTERRUPTED)
+#define WT_RWSEM        0x00000004                      /* a reader/writer lock (kern/sync) */
+#define WT_GROUP        (0x00000008 | WT_INTERRUPTED)   /* exec: the other threads to exit */
 
 
 #define le2proc(le, member) to_struct((le), struct proc_struct, member)

@@ -130,12 +130,8 @@ static intptr_t sys_write(uint64_t arg[]) {
     return done;
 }
 
-/* munmap(addr, len): addr must be page aligned; pages lose a reference. */
 static intptr_t sys_munmap(uint64_t arg[]) {
-    if (arg[0] % PGSIZE != 0) {
-        return -E_INVAL;
-    }
-    return mm_unmap(current->mm, arg[0], arg[1]);
+    return do_munmap(arg[0], arg[1]);
 }
 
 static intptr_t sys_putc(uint64_t arg[]) {
@@ -145,7 +141,9 @@ static intptr_t sys_putc(uint64_t arg[]) {
 
 static intptr_t sys_pgdir(uint64_t arg[]) {
     (void)arg;
+    mmap_read_lock(current->mm);
     print_pgdir(current->mm->pgdir);
+    mmap_read_unlock(current->mm);
     return 0;
 }
 

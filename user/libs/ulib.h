@@ -38,6 +38,10 @@ int munmap(void *addr, size_t len);
 int madvise(void *addr, size_t len, int advice);
 int memwrite(void *addr, const void *src, size_t n);
 
+/* boot arguments (/proc/cmdline): is word `name` there (bare or name=...)? its number? */
+bool bootarg_has(const char *name);
+long bootarg_long(const char *name, long def);
+
 /* threads: fn(arg) runs in this address space; waitpid(tid, &code) gets its result */
 int thread_create(int (*fn)(void *), void *arg);
 

@@ -1,0 +1,32 @@
+#ifndef __KERN_SYNC_RWSEM_H__
+#define __KERN_SYNC_RWSEM_H__
+
+#include <defs.h>
+#include <wait.h>
+
+/*
+ * A sleeping reader/writer lock (Linux's rw_semaphore): any number of
+ * readers, or one writer. A waiting writer holds back new readers, so a
+ * stream of readers cannot starve it; a holder must therefore never take
+ * the same lock again. Holders may sleep (the get-user-pages loop yields
+ * while it holds its mm's lock for reading).
+ */
+struct rwsem {
+    int readers;                /* holding it for reading */
+    bool writer;                /* held for writing */
+    int writers_waiting;
+    wait_queue_t queue;         /* everyone waiting for it */
+};
+
+void rwsem_init(struct rwsem *sem);
+void down_read(struct rwsem *sem);
+void up_read(struct rwsem *sem);
+void down_write(struct rwsem *sem);
+void up_write(struct rwsem *sem);
+
+/* Is it held at all (by anyone)? For assertions. */
+static inline bool rwsem_is_locked(const struct rwsem *sem) {
+    return sem->readers > 0 || sem->writer;
+}
+
+#endif /* !__KERN_SYNC_RWSEM_H__ */
