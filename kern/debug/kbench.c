@@ -149,14 +149,18 @@ static intptr_t time_get_pte(struct scratch *s) {
 
 /* Write faults on the parent's COW pages; each copies (the page is shared). */
 static intptr_t time_wp_copy(struct scratch *s) {
+    intptr_t ret = 0;
+    mmap_read_lock(s->parent);
     uint64_t t0 = rdtime();
-    for (uintptr_t la = SCRATCH_BASE; la < scratch_end(s); la += PGSIZE) {
-        int ret = handle_mm_fault(s->parent, la, FAULT_WRITE);
-        if (ret != VM_FAULT_WRITE) {
-            return ret < 0 ? ret : -E_INVAL;
+    for (uintptr_t la = SCRATCH_BASE; la < scratch_end(s) && ret == 0; la += PGSIZE) {
+        int fault = handle_mm_fault(s->parent, la, FAULT_WRITE);
+        if (fault != VM_FAULT_WRITE) {
+            ret = fault < 0 ? fault : -E_INVAL;
         }
     }
-    return rdtime() - t0;
+    uint64_t t1 = rdtime();
+    mmap_read_unlock(s->parent);
+    return ret != 0 ? ret : (intptr_t)(t1 - t0);
 }
 
 /* Unmap the parent's COW pages: each loses a reference, none is freed. */
