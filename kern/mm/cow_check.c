@@ -84,16 +84,8 @@ static void audit_file_hold(struct Page *page) {
     page->audit_maps++;
 }
 
-/* Count mm's page tables and mappings, once even if threads share it. */
-static void audit_mm(struct mm_struct *mm) {
-    if (mm != NULL && kva2page(mm->pgdir)->audit_maps == 0) {
-        kva2page(mm->pgdir)->audit_maps++;
-        audit_table(mm->pgdir, 2, 0, mm);
-    }
-}
-
-/* The audit over every process's address space plus `extra` ones. */
-static bool audit_all(struct mm_struct **extra, int nextra) {
+/* The audit over the kernel's page table and every address space. */
+static bool audit_all(void) {
     int before = audit_problems;
     audit_runs++;
     for (size_t i = 0; i < npage; i++) {
@@ -102,11 +94,10 @@ static bool audit_all(struct mm_struct **extra, int nextra) {
     kva2page(boot_pgdir)->audit_maps++;
     audit_table(boot_pgdir, 2, 0, NULL);
     fs_for_each_page(audit_file_hold);
-    for (list_entry_t *le = list_next(&proc_list); le != &proc_list; le = list_next(le)) {
-        audit_mm(le2proc(le, list_link)->mm);
-    }
-    for (int i = 0; i < nextra; i++) {
-        audit_mm(extra[i]);
+    for (list_entry_t *le = list_next(&mm_list); le != &mm_list; le = list_next(le)) {
+        struct mm_struct *mm = le2mm(le);
+        kva2page(mm->pgdir)->audit_maps++;
+        audit_table(mm->pgdir, 2, 0, mm);
     }
     audit_refcounts();
     return audit_problems == before;
@@ -118,7 +109,7 @@ static bool audit_all(struct mm_struct **extra, int nextra) {
  * nothing changes under the walk.
  */
 bool check_cow_invariants(void) {
-    return audit_all(NULL, 0);
+    return audit_all();
 }
 
 /* Audit at every exit unless the boot arguments say audit=off (benchmarks). */
@@ -194,7 +185,7 @@ void check_cow(void) {
 
     /* a store to the read-only area is refused, never copied */
     assert(do_pgfault(child, CAUSE_STORE_PAGE_FAULT, ro) != 0);
-    assert(audit_all((struct mm_struct *[]){ parent, child }, 2));
+    assert(audit_all());
 
     /* free: the child's exit drops its references; the last holder frees the page */
     struct Page *second = pte2page(pte_of(parent, rw + PGSIZE));

@@ -14,6 +14,8 @@
  * resolves copy-on-write (kern/mm/cow.c).
  */
 
+list_entry_t mm_list = { &mm_list, &mm_list };
+
 /*
  * A new top-level page table: no user pages, and the root entries of
  * boot_pgdir that map the kernel (shared by every address space).
@@ -48,6 +50,7 @@ struct mm_struct *mm_create(void) {
     mm->map_count = 0;
     mm->mm_count = 1;
     mm->brk_start = mm->brk = 0;
+    list_add(&mm_list, &mm->mm_link);
     return mm;
 }
 
@@ -126,6 +129,7 @@ void mmput(struct mm_struct *mm) {
     if (mm_count_dec(mm) > 0) {
         return;
     }
+    list_del(&mm->mm_link);
     exit_mmap(mm);
     free_page(kva2page(mm->pgdir));
     while (!list_empty(&mm->mmap_list)) {

@@ -21,6 +21,10 @@ struct vma_struct {
 };
 
 #define le2vma(le, member) to_struct((le), struct vma_struct, member)
+#define le2mm(le) to_struct((le), struct mm_struct, mm_link)
+
+/* Every address space that exists, in use or being built (the audit walks them). */
+extern list_entry_t mm_list;
 
 #define VM_READ     0x00000001
 #define VM_WRITE    0x00000002
@@ -42,6 +46,7 @@ struct vma_struct {
  */
 struct mm_struct {
     struct rwsem mmap_lock;
+    list_entry_t mm_link;           /* in mm_list */
     list_entry_t mmap_list;         /* vma_structs sorted by vm_start */
     struct vma_struct *mmap_cache;  /* last area found */
     pde_t *pgdir;                   /* page table (kernel address) */

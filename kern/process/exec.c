@@ -134,9 +134,10 @@ int load_icode(const uint8_t *binary, size_t size, struct mm_struct **mm_store,
 
 /*
  * Replace the current program with the embedded program `name`. Returns
- * only on failure (-E_NOENT, -E_INVAL_ELF, -E_NO_MEM), leaving the
- * caller untouched; on success the next return to user mode enters the
- * new program.
+ * only on failure (-E_NOENT, -E_INVAL_ELF, -E_NO_MEM: the caller is
+ * untouched; -E_KILLED: it was killed meanwhile). On success every other
+ * thread of the old program has ended, the caller is an ordinary process
+ * and its next return to user mode enters the new program.
  */
 int do_execve(const char *name) {
     const struct user_program *prog = find_program(name);
@@ -147,6 +148,10 @@ int do_execve(const char *name) {
     struct trapframe tf;
     int ret = load_icode(prog->start, prog->end - prog->start, &mm, &tf);
     if (ret != 0) {
+        return ret;
+    }
+    if ((ret = de_thread()) != 0) {     /* the other threads of the old program end */
+        mmput(mm);
         return ret;
     }
     struct mm_struct *old = current->mm;

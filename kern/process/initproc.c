@@ -73,6 +73,7 @@ static int init_main(void *arg) {
 void proc_init(void) {
     list_init(&proc_list);
     proc_hash_init();
+    exit_init();
 
     idleproc = kmalloc(sizeof(struct proc_struct));
     if (idleproc == NULL) {
@@ -85,6 +86,7 @@ void proc_init(void) {
     idleproc->need_resched = 1;
     idleproc->cr3 = boot_cr3;
     list_init(&idleproc->run_link);
+    list_init(&idleproc->thread_group);
     set_proc_name(idleproc, "idle");
     current = idleproc;
 

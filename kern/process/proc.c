@@ -12,8 +12,8 @@
 #include <riscv.h>
 
 /*
- * Processes: creation (do_fork), death (do_exit), reaping (do_wait),
- * killing (do_kill). Each process has a two-page kernel stack whose top
+ * Processes: the table, creation (do_fork) and switching (proc_run);
+ * exit.c ends them. Each process has a two-page kernel stack whose top
  * holds its trap frame. pid 0 is the idle thread, pid 1 the init thread,
  * which starts the user program and reaps every orphan.
  */
@@ -43,6 +43,7 @@ static struct proc_struct *alloc_proc(void) {
         proc->pid = -1;
         proc->cr3 = boot_cr3;
         list_init(&proc->run_link);
+        list_init(&proc->thread_group);
     }
     return proc;
 }
@@ -63,6 +64,7 @@ static void set_links(struct proc_struct *proc) {
     nr_process++;
 }
 
+/* Take proc out of the process table and its parent's children. */
 static void remove_links(struct proc_struct *proc) {
     list_del(&proc->list_link);
     if (proc->optr != NULL) {
@@ -144,6 +146,17 @@ static void put_kstack(struct proc_struct *proc) {
     free_pages(kva2page((void *)proc->kstack), KSTACKPAGE);
 }
 
+/* Free a reaped zombie: out of the table, kernel stack and struct freed. */
+void proc_free(struct proc_struct *proc) {
+    bool intr_flag;
+    local_intr_save(intr_flag);
+    list_del(&proc->hash_link);
+    remove_links(proc);
+    local_intr_restore(intr_flag);
+    put_kstack(proc);
+    kfree(proc);
+}
+
 /*
  * Give proc an address space: the parent's own with CLONE_VM, else a
  * copy of it (shared copy-on-write when COW is on). 0 or -E_NO_MEM,
@@ -191,6 +204,9 @@ static void copy_thread(struct proc_struct *proc, uintptr_t stack, struct trapfr
  */
 int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
     struct proc_struct *proc;
+    if (current->flags & PF_EXITING) {
+        return -E_KILLED;               /* a dying group gains no members */
+    }
     if (nr_process >= MAX_PROCESS) {
         return -E_NO_FREE_PROC;
     }
@@ -215,160 +231,22 @@ int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
     }
     copy_thread(proc, stack, tf);
     files_fork(proc, current);
-    if (clone_flags & CLONE_THREAD) {
-        proc->flags |= PF_THREAD;
-    }
 
     bool intr_flag;
     local_intr_save(intr_flag);
     proc->pid = get_pid();
     list_add(hash_list + pid_hashfn(proc->pid), &proc->hash_link);
     set_links(proc);
+    if (clone_flags & CLONE_THREAD) {
+        proc->flags |= PF_THREAD;
+        list_add(&current->thread_group, &proc->thread_group);
+    }
     local_intr_restore(intr_flag);
 
     cow_moves_end(&moves, cow_enabled() ? "fork" : "fork-copy", "fork pid %d -> %d: %d pages shared",
                   current->pid, proc->pid, (int)(cow_shared_total() - shared_before));
     wakeup_proc(proc);
     return proc->pid;
-}
-
-/* Hand every child of the exiting current process to init. */
-static void reparent_children(void) {
-    struct proc_struct *proc;
-    while ((proc = current->cptr) != NULL) {
-        current->cptr = proc->optr;
-        proc->yptr = NULL;
-        if ((proc->optr = initproc->cptr) != NULL) {
-            initproc->cptr->yptr = proc;
-        }
-        proc->parent = initproc;
-        initproc->cptr = proc;
-        if (proc->state == PROC_ZOMBIE && initproc->wait_state == WT_CHILD) {
-            wakeup_proc(initproc);
-        }
-    }
-}
-
-/*
- * A process that is not itself a thread takes its threads with it (as
- * Linux's exit_group does): each is killed and exits when it next
- * leaves the kernel, so none spins on alone in a half-gone program.
- */
-static void kill_threads(void) {
-    if (current->flags & PF_THREAD) {
-        return;
-    }
-    for (struct proc_struct *proc = current->cptr; proc != NULL; proc = proc->optr) {
-        if ((proc->flags & PF_THREAD) && proc->mm == current->mm && proc->state != PROC_ZOMBIE) {
-            do_kill(proc->pid);
-        }
-    }
-}
-
-/*
- * End the current process: release its address space, become a zombie
- * for the parent to reap, give its children to init. Never returns.
- */
-int do_exit(int error_code) {
-    if (current == idleproc || current == initproc) {
-        panic("%s exits with %d", current->name, error_code);
-    }
-    kill_threads();
-    files_close_all(current);
-    if (current->mm != NULL) {
-        cow_audit_at_exit();
-        mmput(current->mm);
-        current->mm = NULL;
-        current->cr3 = boot_cr3;
-    }
-    bool intr_flag;
-    local_intr_save(intr_flag);
-    current->state = PROC_ZOMBIE;
-    current->exit_code = error_code;
-    if (current->parent->wait_state == WT_CHILD) {
-        wakeup_proc(current->parent);
-    }
-    reparent_children();
-    local_intr_restore(intr_flag);
-    schedule();
-    panic("do_exit will not return!! %d", current->pid);
-}
-
-/* A zombie child of current matching pid (0 = any); *haskid says if any matched. */
-static struct proc_struct *find_zombie_child(int pid, bool *haskid) {
-    *haskid = false;
-    for (struct proc_struct *proc = current->cptr; proc != NULL; proc = proc->optr) {
-        if (pid == 0 || proc->pid == pid) {
-            *haskid = true;
-            if (proc->state == PROC_ZOMBIE) {
-                return proc;
-            }
-        }
-    }
-    return NULL;
-}
-
-/*
- * Wait for child pid (0: any child) to exit, store its exit code at user
- * address code_store (if not NULL) and free it. Returns 0, -E_BAD_PROC if
- * there is no such child, -E_FAULT for a bad code_store (the child stays
- * waitable), -E_KILLED if killed while waiting.
- */
-int do_wait(int pid, int *code_store) {
-    struct mm_struct *mm = current->mm;
-    if (code_store != NULL && !user_mem_check(mm, (uintptr_t)code_store, sizeof(int), true)) {
-        return -E_FAULT;
-    }
-    if (pid < 0) {
-        return -E_BAD_PROC;
-    }
-    struct proc_struct *proc;
-    bool haskid;
-    while ((proc = find_zombie_child(pid, &haskid)) == NULL) {
-        if (!haskid) {
-            return -E_BAD_PROC;
-        }
-        current->state = PROC_SLEEPING;
-        current->wait_state = WT_CHILD;
-        schedule();
-        if (current->flags & PF_EXITING) {
-            do_exit(-E_KILLED);
-        }
-    }
-    if (code_store != NULL) {
-        int ret = copy_to_user(mm, code_store, &proc->exit_code, sizeof(int));
-        if (ret != 0) {
-            return ret;
-        }
-    }
-    bool intr_flag;
-    local_intr_save(intr_flag);
-    list_del(&proc->hash_link);
-    remove_links(proc);
-    local_intr_restore(intr_flag);
-    put_kstack(proc);
-    kfree(proc);
-    return 0;
-}
-
-/*
- * Mark process pid to exit the next time it leaves the kernel, waking it
- * if it sleeps interruptibly. 0, -E_INVAL for no such process (or idle
- * and init, which cannot be killed), -E_KILLED if it is already dying.
- */
-int do_kill(int pid) {
-    struct proc_struct *proc = find_proc(pid);
-    if (proc == NULL || proc == idleproc || proc == initproc) {
-        return -E_INVAL;
-    }
-    if (proc->flags & PF_EXITING) {
-        return -E_KILLED;
-    }
-    proc->flags |= PF_EXITING;
-    if (proc->wait_state & WT_INTERRUPTED) {
-        wakeup_proc(proc);
-    }
-    return 0;
 }
 
 int do_yield(void) {

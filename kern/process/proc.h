@@ -48,10 +48,12 @@ struct proc_struct {
     list_entry_t run_link;          /* in the run queue */
     int time_slice;                 /* ticks left before preemption */
     struct file *files[NOFILE];     /* open files by descriptor */
+    list_entry_t thread_group;      /* the other threads of its program (circular) */
 };
 
 #define PF_EXITING      0x00000001  /* killed: exits on its way back to user */
-#define PF_THREAD       0x00000002  /* made by clone(CLONE_THREAD): dies with its creator */
+#define PF_THREAD       0x00000002  /* made by clone(CLONE_THREAD): in a group, not its leader */
+#define PF_EXECING      0x00000004  /* in exec, waiting for the rest of its group to end */
 
 #define WT_INTERRUPTED  0x80000000  /* a kill may end this wait */
 #define WT_CHILD        (0x00000001 | WT_INTERRUPTED)
@@ -79,7 +81,13 @@ struct proc_struct *find_proc(int pid);
 void cpu_idle(void) __noreturn;
 
 int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf);
+void proc_free(struct proc_struct *proc);
+
+/* exit.c */
+void exit_init(void);
 int do_exit(int error_code) __noreturn;
+int do_group_exit(int error_code) __noreturn;
+int de_thread(void);
 int do_yield(void);
 int do_wait(int pid, int *code_store);
 int do_kill(int pid);

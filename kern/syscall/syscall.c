@@ -71,10 +71,13 @@ static intptr_t sys_brk(uint64_t arg[]) {
     return ret != 0 ? ret : (intptr_t)brk;
 }
 
-/* clone(flags, stack): a thread (CLONE_VM) must come with its own stack. */
+/*
+ * clone(flags, stack): a process sharing the address space (CLONE_VM)
+ * needs its own stack; a thread (CLONE_THREAD) must share the space.
+ */
 static intptr_t sys_clone(uint64_t arg[]) {
     uint32_t flags = arg[0] & (CLONE_VM | CLONE_THREAD);
-    if ((flags & CLONE_VM) && arg[1] == 0) {
+    if (((flags & CLONE_VM) && arg[1] == 0) || flags == CLONE_THREAD) {
         return -E_INVAL;
     }
     return do_fork(flags, arg[1], current->tf);

@@ -101,7 +101,10 @@ static uintptr_t fault_address(struct trapframe *tf) {
     }
 }
 
-/* A user program did something no mapping or rule allows: it dies, we stay. */
+/*
+ * A user program did something no mapping or rule allows, or its memory
+ * ran out: the whole program (its thread group) dies, the kernel stays.
+ */
 static void __noreturn kill_user(struct trapframe *tf, int why) {
     cprintf("pid %d (%s) killed: %s at 0x%016lx%s\n", current->pid, current->name,
             trap_name(tf->cause), fault_address(tf),
@@ -109,7 +112,7 @@ static void __noreturn kill_user(struct trapframe *tf, int why) {
     if (why != -E_NO_MEM) {
         print_trapframe(tf);
     }
-    do_exit(-E_KILLED);
+    do_group_exit(-E_KILLED);
 }
 
 static void exception_handler(struct trapframe *tf) {

@@ -1,0 +1,223 @@
+#include <proc.h>
+#include <vmm.h>
+#include <pmm.h>
+#include <cow.h>
+#include <fs.h>
+#include <sched.h>
+#include <sync.h>
+#include <wait.h>
+#include <error.h>
+#include <stdio.h>
+#include <riscv.h>
+
+/*
+ * How processes end: exit (do_exit), killing (do_kill), and reaping by
+ * the parent (do_wait).
+ *
+ * The threads of one program form a thread group, whoever created them
+ * (proc->thread_group links the members; the leader is the one without
+ * PF_THREAD). As with Linux's exit_group, the group ends together: when
+ * its leader exits, or when any member is killed (by kill(), by a bad
+ * access, or for want of memory). A thread that merely returns ends
+ * alone. exec first ends every other member (de_thread).
+ */
+
+static wait_queue_t group_exit_queue;  /* de_thread waits here for members to leave */
+
+void exit_init(void) {
+    wait_queue_init(&group_exit_queue);
+}
+
+/* Mark proc to exit the next time it leaves the kernel; wake it if it sleeps interruptibly. */
+static void kill_one(struct proc_struct *proc) {
+    if (proc->state == PROC_ZOMBIE) {
+        return;
+    }
+    proc->flags |= PF_EXITING;
+    if (proc->wait_state & WT_INTERRUPTED) {
+        wakeup_proc(proc);
+    }
+}
+
+/*
+ * Kill the members of proc's thread group. With spare == NULL (a kill
+ * from outside) every one; otherwise the group is ending from within:
+ * spare lives on, and so does a member whose exec has claimed the group.
+ */
+static void kill_group(struct proc_struct *proc, struct proc_struct *spare) {
+    list_entry_t *le = &proc->thread_group;
+    do {
+        struct proc_struct *member = le2proc(le, thread_group);
+        if (spare == NULL || (member != spare && !(member->flags & PF_EXECING))) {
+            kill_one(member);
+        }
+        le = list_next(le);
+    } while (le != &proc->thread_group);
+}
+
+/* The exiting current process leaves its group; an exec waiting for that is woken. */
+static void leave_group(void) {
+    if (!list_empty(&current->thread_group)) {
+        list_del_init(&current->thread_group);
+        wait_queue_wake_all(&group_exit_queue);
+    }
+}
+
+/* Hand every child of the exiting current process to init. */
+static void reparent_children(void) {
+    struct proc_struct *proc;
+    while ((proc = current->cptr) != NULL) {
+        current->cptr = proc->optr;
+        proc->yptr = NULL;
+        if ((proc->optr = initproc->cptr) != NULL) {
+            initproc->cptr->yptr = proc;
+        }
+        proc->parent = initproc;
+        initproc->cptr = proc;
+        if (proc->state == PROC_ZOMBIE && initproc->wait_state == WT_CHILD) {
+            wakeup_proc(initproc);
+        }
+    }
+}
+
+/*
+ * The current process lets go of its address space. It leaves that
+ * page table first (for the kernel's own), so that no translation is
+ * ever walked through a table that mmput is about to free.
+ */
+static void exit_mm(void) {
+    struct mm_struct *mm = current->mm;
+    if (mm != NULL) {
+        cow_audit_at_exit();
+        current->mm = NULL;
+        current->cr3 = boot_cr3;
+        lcr3(boot_cr3);
+        mmput(mm);
+    }
+}
+
+/*
+ * End the current process: a group leader takes its threads along;
+ * release files and address space, become a zombie for the parent to
+ * reap, give the children to init. Never returns.
+ */
+int do_exit(int error_code) {
+    if (current == idleproc || current == initproc) {
+        panic("%s exits with %d", current->name, error_code);
+    }
+    if (!(current->flags & PF_THREAD)) {
+        kill_group(current, current);
+    }
+    leave_group();
+    files_close_all(current);
+    exit_mm();
+    bool intr_flag;
+    local_intr_save(intr_flag);
+    current->state = PROC_ZOMBIE;
+    current->exit_code = error_code;
+    if (current->parent->wait_state == WT_CHILD) {
+        wakeup_proc(current->parent);
+    }
+    reparent_children();
+    local_intr_restore(intr_flag);
+    schedule();
+    panic("do_exit will not return!! %d", current->pid);
+}
+
+/* End the current process and every other member of its thread group. */
+int do_group_exit(int error_code) {
+    kill_group(current, current);
+    do_exit(error_code);
+}
+
+/*
+ * Before exec replaces the program: end every other member of the
+ * caller's thread group and wait until they have left it. The caller is
+ * then an ordinary process, a group of one. 0, or -E_KILLED if the
+ * caller itself was killed meanwhile (it exits on its way out).
+ */
+int de_thread(void) {
+    if (current->flags & PF_EXITING) {
+        return -E_KILLED;               /* the group is already ending (another exec?) */
+    }
+    kill_group(current, current);
+    current->flags |= PF_EXECING;
+    while (!list_empty(&current->thread_group) && !(current->flags & PF_EXITING)) {
+        wait_queue_sleep(&group_exit_queue, WT_GROUP);
+    }
+    current->flags &= ~PF_EXECING;
+    if (current->flags & PF_EXITING) {
+        return -E_KILLED;
+    }
+    current->flags &= ~PF_THREAD;
+    return 0;
+}
+
+/* A zombie child of current matching pid (0 = any); *haskid says if any matched. */
+static struct proc_struct *find_zombie_child(int pid, bool *haskid) {
+    *haskid = false;
+    for (struct proc_struct *proc = current->cptr; proc != NULL; proc = proc->optr) {
+        if (pid == 0 || proc->pid == pid) {
+            *haskid = true;
+            if (proc->state == PROC_ZOMBIE) {
+                return proc;
+            }
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Wait for child pid (0: any child) to exit, store its exit code at user
+ * address code_store (if not NULL) and free it. Returns 0, -E_BAD_PROC if
+ * there is no such child, -E_FAULT for a bad code_store (the child stays
+ * waitable), -E_KILLED if killed while waiting.
+ */
+int do_wait(int pid, int *code_store) {
+    struct mm_struct *mm = current->mm;
+    if (code_store != NULL && !user_mem_check(mm, (uintptr_t)code_store, sizeof(int), true)) {
+        return -E_FAULT;
+    }
+    if (pid < 0) {
+        return -E_BAD_PROC;
+    }
+    struct proc_struct *proc;
+    bool haskid;
+    while ((proc = find_zombie_child(pid, &haskid)) == NULL) {
+        if (!haskid) {
+            return -E_BAD_PROC;
+        }
+        current->state = PROC_SLEEPING;
+        current->wait_state = WT_CHILD;
+        schedule();
+        if (current->flags & PF_EXITING) {
+            do_exit(-E_KILLED);
+        }
+    }
+    if (code_store != NULL) {
+        int ret = copy_to_user(mm, code_store, &proc->exit_code, sizeof(int));
+        if (ret != 0) {
+            return ret;
+        }
+    }
+    proc_free(proc);
+    return 0;
+}
+
+/*
+ * Kill process pid and the rest of its thread group: each exits the
+ * next time it leaves the kernel, and sleepers that may be interrupted
+ * are woken. 0, -E_INVAL for no such process (or idle and init, which
+ * cannot be killed), -E_KILLED if it is already dying.
+ */
+int do_kill(int pid) {
+    struct proc_struct *proc = find_proc(pid);
+    if (proc == NULL || proc == idleproc || proc == initproc) {
+        return -E_INVAL;
+    }
+    if (proc->flags & PF_EXITING) {
+        return -E_KILLED;
+    }
+    kill_group(proc, NULL);
+    return 0;
+}
