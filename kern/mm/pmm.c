@@ -105,6 +105,37 @@ static bool failalloc_now(void) {
     return fail;
 }
 
+/*
+ * Boot argument pagepoison (Linux's page_poison=1): every freed page is
+ * filled with POISON_FREE, and an allocation checks that nobody wrote
+ * to it since. A table or page used after it was freed then reads as
+ * garbage at once (a page table full of it faults on every walk), and a
+ * write after free is caught at the next allocation.
+ */
+#define POISON_FREE 0x6b6b6b6b6b6b6b6bUL
+static bool poison_on;
+
+static void poison_pages(struct Page *base, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        uint64_t *word = page2kva(base + i);
+        for (size_t j = 0; j < PGSIZE / sizeof(uint64_t); j++) {
+            word[j] = POISON_FREE;
+        }
+    }
+}
+
+static void check_poison(struct Page *base, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t *word = page2kva(base + i);
+        for (size_t j = 0; j < PGSIZE / sizeof(uint64_t); j++) {
+            if (word[j] != POISON_FREE) {
+                panic("page 0x%lx was written after it was freed (offset 0x%x: 0x%lx)",
+                      page2pa(base + i), (int)(j * sizeof(uint64_t)), word[j]);
+            }
+        }
+    }
+}
+
 /* n contiguous pages, or NULL: never panics, callers handle NULL. */
 struct Page *alloc_pages(size_t n) {
     bool intr_flag;
@@ -112,6 +143,9 @@ struct Page *alloc_pages(size_t n) {
     struct Page *page = failalloc_now() ? NULL : pmm_manager->alloc_pages(n);
     if (page != NULL) {
         pages_allocated += n;
+        if (poison_on) {
+            check_poison(page, n);
+        }
     }
     local_intr_restore(intr_flag);
     return page;
@@ -120,6 +154,9 @@ struct Page *alloc_pages(size_t n) {
 void free_pages(struct Page *base, size_t n) {
     bool intr_flag;
     local_intr_save(intr_flag);
+    if (poison_on) {
+        poison_pages(base, n);
+    }
     pmm_manager->free_pages(base, n);
     local_intr_restore(intr_flag);
 }
@@ -158,6 +195,10 @@ static void page_init(uint64_t mem_base, uint64_t mem_size) {
             mem_base, mem_end, freemem, (int)PPN(mem_end - freemem));
     total_pages = PPN(mem_end - freemem);
     pmm_manager->init_memmap(pa2page(freemem), total_pages);
+    if ((poison_on = bootarg_is("pagepoison", "", false) || bootarg_is("pagepoison", "on", false))) {
+        poison_pages(pa2page(freemem), total_pages);
+        cprintf("pagepoison: free pages are poisoned and checked\n");
+    }
 }
 
 /* Map [la, la + size) to [pa, pa + size) with perm in pgdir, page by page. */
