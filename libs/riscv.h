@@ -40,6 +40,7 @@
 
 /* satp: Sv39 mode */
 #define SATP_SV39       (8UL << 60)
+#define SATP_PPN        ((1UL << 44) - 1)   /* the root table's physical page number */
 
 #ifndef __ASSEMBLY__
 

@@ -26,6 +26,7 @@
 #define SYS_madvise         41
 #define SYS_memwrite        42
 #define SYS_kbench          43
+#define SYS_failalloc       44
 #define SYS_open            100
 #define SYS_close           101
 #define SYS_read            102

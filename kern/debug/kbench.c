@@ -117,7 +117,7 @@ static intptr_t time_pte_writes(struct scratch *s) {
     for (la = SCRATCH_BASE; la < end;) {
         pte_t *from = get_pte(s->parent->pgdir, la, false);
         pte_t *to = get_pte(s->child->pgdir, la, false);
-        size_t k = MIN((size_t)(NPTEENTRY - PTX(la)), (end - la) / PGSIZE);
+        size_t k = MIN((size_t)(NPTEENTRY - PX(0, la)), (end - la) / PGSIZE);
         for (size_t i = 0; i < k; i++) {
             from[i] = pte_mkcow(from[i]);
             to[i] = from[i];

@@ -61,8 +61,10 @@ int do_open(const char *path, uint32_t flags) {
 }
 
 /*
- * Read up to n bytes at the file position into user buf. Returns the
- * bytes read (0 at the end), -E_BADF, or -E_FAULT for a bad buffer.
+ * Read up to n bytes at the file position into user buf, all or
+ * nothing. Returns the bytes read (0 at the end), -E_BADF, or -E_FAULT
+ * / -E_NO_MEM when the buffer cannot take them (nothing is written and
+ * the position stays).
  */
 int do_read(int fd, void *buf, size_t n) {
     struct file *file = fd2file(fd);
@@ -71,16 +73,16 @@ int do_read(int fd, void *buf, size_t n) {
     }
     struct inode *inode = file->inode;
     n = MIN(n, inode->size - MIN(file->pos, inode->size));
-    if (n > 0 && !user_mem_check(current->mm, (uintptr_t)buf, n, true)) {
-        return -E_FAULT;
+    int ret = fault_in_user(current->mm, (uintptr_t)buf, n, true);
+    if (ret != 0) {
+        return ret;
     }
     size_t done = 0;
     while (done < n) {
         size_t pos = file->pos + done, off = pos % PGSIZE;
         size_t chunk = MIN(n - done, PGSIZE - off);
         const char *from = (const char *)page2kva(inode_page(inode, pos / PGSIZE)) + off;
-        int ret = copy_to_user(current->mm, (char *)buf + done, from, chunk);
-        if (ret != 0) {
+        if ((ret = copy_to_user(current->mm, (char *)buf + done, from, chunk)) != 0) {
             return ret;
         }
         done += chunk;

@@ -46,6 +46,54 @@ void cow_fill_memstat(struct memstat *st) {
     st->cow_enabled = cow_on;
 }
 
+/* The form a present PTE takes on both sides once fork has shared its page. */
+static inline pte_t pte_for_sharing(pte_t pte) {
+    return (pte & (PTE_W | PTE_COW)) ? pte_mkcow(pte) : pte;
+}
+
+/* trace=cow: tally the moves cow_share_ptes is about to make (src is unchanged yet). */
+static void trace_sharing(const pte_t *src, size_t first, size_t n) {
+    for (size_t i = first; i < n; i++) {
+        if (pte_present(src[i])) {
+            int ref = page_ref(pte2page(src[i]));
+            cow_vmove(src[i], pte_for_sharing(src[i]));
+            cow_vmove(0, pte_for_sharing(src[i]));
+            cow_pmove(ref, ref + 1);
+        }
+    }
+}
+
+/*
+ * Share the present PTEs among src[first..n) into dst[first..n)
+ * copy-on-write: writable (and already-COW) ones become read-only with
+ * PTE_COW on both sides, read-only ones are shared as they are; each
+ * page gains a reference. Returns how many were shared; the caller
+ * flushes the TLB. This is fork's inner loop, so the globals it needs
+ * are read once into locals (the compiler would reload them after every
+ * store) and the page lookup is pa2page's, inlined.
+ */
+__noinline size_t cow_share_ptes(pte_t *dst, pte_t *src, size_t first, size_t n) {
+    struct Page *const frames = pages;
+    const size_t first_ppn = nbase, nframes = npage;
+    size_t shared = 0;
+    if (cow_moves_active != NULL) {
+        trace_sharing(src, first, n);
+    }
+    for (size_t i = first; i < n; i++) {
+        pte_t pte = src[i];
+        if (!pte_present(pte)) {
+            continue;
+        }
+        pte = pte_for_sharing(pte);
+        src[i] = dst[i] = pte;
+        size_t frame = (pte >> PTE_PPN_SHIFT) - first_ppn;
+        assert(frame < nframes);
+        frames[frame].ref++;
+        shared++;
+    }
+    return shared;
+}
+
 /* Who is writing: the program, the kernel copying out for it, or memwrite. */
 static const char *fault_origin(uint32_t flags) {
     if (flags & FAULT_FORCE) {

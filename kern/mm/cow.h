@@ -17,6 +17,7 @@ struct vma_struct;
  */
 void cow_init(void);
 bool cow_enabled(void);
+size_t cow_share_ptes(pte_t *dst, pte_t *src, size_t first, size_t n);
 int do_wp_page(struct vma_struct *vma, uintptr_t la, pte_t *ptep, uint32_t flags);
 void cow_count_fork(size_t shared, size_t copied);
 size_t cow_shared_total(void);

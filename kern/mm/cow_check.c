@@ -22,12 +22,21 @@ static bool audit_each_exit = true;    /* boot argument audit=off clears it */
 /* Report one broken rule (the audit keeps going to show them all). */
 static void audit_fail(const char *what, uintptr_t va, pte_t pte) {
     audit_problems++;
-    cprintf("cow audit: %s at va 0x%lx (pte 0x%lx, ref %d)\n", what, va, pte,
-            page_ref(pte2page(pte)));
+    cprintf("cow audit: %s at va 0x%lx (pte 0x%lx", what, va, pte);
+    if (pte_page_valid(pte)) {
+        cprintf(", ref %d", page_ref(pte2page(pte)));
+    }
+    cprintf(")\n");
 }
 
-/* The rules for one user leaf PTE mapping va in mm. */
-static void audit_leaf(struct mm_struct *mm, uintptr_t va, pte_t pte) {
+/* walk_pgdir callback: the rules for one user leaf PTE *ptep mapping va in mm (arg). */
+static void audit_leaf(pte_t *ptep, uintptr_t va, int level, void *arg) {
+    struct mm_struct *mm = arg;
+    pte_t pte = *ptep;
+    if (level != 0 || !pte_page_valid(pte)) {
+        audit_fail(level != 0 ? "large page in user memory" : "PTE points outside RAM", va, pte);
+        return;
+    }
     struct vma_struct *vma = find_vma(mm, va);
     struct Page *page = pte2page(pte);
     page->audit_maps++;
@@ -49,22 +58,22 @@ static void audit_leaf(struct mm_struct *mm, uintptr_t va, pte_t pte) {
     }
 }
 
-/* Count the table pages below `table` (and, for a user mm, its leaves). */
-static void audit_table(pde_t *table, int level, uintptr_t base, struct mm_struct *mm) {
-    int limit = (level == 2 && mm != NULL) ? PDX0(USERTOP - 1) + 1 : NPTEENTRY;
-    for (int i = 0; i < limit; i++) {
-        pte_t pte = table[i];
-        uintptr_t va = base + ((uintptr_t)i << (PTXSHIFT + 9 * level));
-        if (!(pte & PTE_V)) {
-            continue;
-        }
-        if (!pte_is_leaf(pte)) {
-            pte2page(pte)->audit_maps++;
-            audit_table(pde2table(pte), level - 1, va, mm);
-        } else if (mm != NULL) {
-            audit_leaf(mm, va, pte);
-        }
+/* walk_pgdir callback: a page-table page is in use once per entry naming it. */
+static void audit_table(pde_t *pdep, uintptr_t va, int level, void *arg) {
+    (void)arg;
+    if (!pte_page_valid(*pdep)) {
+        audit_fail("page-table pointer outside RAM", va, *pdep);
+        return;
     }
+    pte2page(*pdep)->audit_maps++;
+    (void)level;
+}
+
+/* walk_pgdir callback: an entry that is neither a table pointer nor a leaf. */
+static void audit_bad(pte_t *ptep, uintptr_t va, int level, void *arg) {
+    (void)arg;
+    audit_fail(level == 0 ? "leaf PTE without R, W or X" : "malformed page-directory entry",
+               va, *ptep);
 }
 
 /* ref == mappings + table uses, for every page the allocator manages. */
@@ -92,12 +101,16 @@ static bool audit_all(void) {
         pages[i].audit_maps = 0;
     }
     kva2page(boot_pgdir)->audit_maps++;
-    audit_table(boot_pgdir, 2, 0, NULL);
+    const struct pt_walk kernel = { .table = audit_table, .bad = audit_bad };
+    walk_pgdir(boot_pgdir, 0, ~0UL, &kernel);
     fs_for_each_page(audit_file_hold);
     for (list_entry_t *le = list_next(&mm_list); le != &mm_list; le = list_next(le)) {
         struct mm_struct *mm = le2mm(le);
+        const struct pt_walk user = {
+            .leaf = audit_leaf, .table = audit_table, .bad = audit_bad, .arg = mm,
+        };
         kva2page(mm->pgdir)->audit_maps++;
-        audit_table(mm->pgdir, 2, 0, mm);
+        walk_pgdir(mm->pgdir, 0, USERTOP - 1, &user);
     }
     audit_refcounts();
     return audit_problems == before;

@@ -36,17 +36,21 @@ uint32_t vma_pte_perm(const struct vma_struct *vma) {
 }
 
 /*
- * Does the area allow this access? A forced write (memwrite, Linux's
- * FOLL_FORCE) may also write a private area that is only readable,
- * by breaking COW; it may never write a shared one.
+ * Does the area allow this access (FAULT_xxx flags)? The one rule, for
+ * user faults, the kernel's user copies and get-user-pages alike. A
+ * forced write (memwrite, Linux's FOLL_FORCE) may also write a private
+ * area that is readable or executable but not writable, by breaking
+ * COW; never a shared one, and never one that allows no access at all
+ * (PROT_NONE: its page would need a PTE without R, W or X, which the
+ * hardware would take for a pointer to a page table).
  */
-static bool vma_allows(const struct vma_struct *vma, uint32_t flags) {
+bool vma_allows(const struct vma_struct *vma, uint32_t flags) {
     if (flags & FAULT_WRITE) {
         if (vma->vm_flags & VM_WRITE) {
             return true;
         }
         return (flags & FAULT_FORCE) && (vma->vm_flags & VM_MAYWRITE) &&
-               !(vma->vm_flags & VM_SHARED);
+               !(vma->vm_flags & VM_SHARED) && (vma->vm_flags & (VM_READ | VM_EXEC));
     }
     if (flags & FAULT_EXEC) {
         return (vma->vm_flags & VM_EXEC) != 0;

@@ -88,6 +88,12 @@ static struct Page *follow_page(struct vma_struct *vma, uintptr_t addr, uint32_t
     return page;
 }
 
+/* The fault flags (FAULT_xxx) for a lookup's FOLL_xxx flags. */
+static uint32_t foll_fault_flags(uint32_t foll_flags) {
+    return FAULT_KERNEL | ((foll_flags & FOLL_WRITE) ? FAULT_WRITE : 0) |
+           ((foll_flags & FOLL_FORCE) ? FAULT_FORCE : 0);
+}
+
 /*
  * Fault the page in as the lookup asks. When the fault broke COW in an
  * area the process may not write, 4.8 stopped asking for write access
@@ -95,13 +101,7 @@ static struct Page *follow_page(struct vma_struct *vma, uintptr_t addr, uint32_t
  */
 static int faultin_page(struct vma_struct *vma, uintptr_t addr, uint32_t *foll_flags,
                         int retry) {
-    uint32_t fault_flags = FAULT_KERNEL;
-    if (*foll_flags & FOLL_WRITE) {
-        fault_flags |= FAULT_WRITE;
-    }
-    if (*foll_flags & FOLL_FORCE) {
-        fault_flags |= FAULT_FORCE;
-    }
+    uint32_t fault_flags = foll_fault_flags(*foll_flags);
     int ret = handle_mm_fault(vma->vm_mm, addr, fault_flags);
     if (ret < 0) {
         return ret;
@@ -120,18 +120,6 @@ static int faultin_page(struct vma_struct *vma, uintptr_t addr, uint32_t *foll_f
         gup_trace(addr, retry, (fault_flags & FAULT_WRITE) ? "write fault" : "read fault");
     }
     return 0;
-}
-
-/* May this lookup use the area at all? (Linux's check_vma_flags.) */
-static bool vma_permits(struct vma_struct *vma, uint32_t foll_flags) {
-    if (!(foll_flags & FOLL_WRITE)) {
-        return (vma->vm_flags & (VM_READ | VM_WRITE)) != 0;
-    }
-    if (vma->vm_flags & VM_WRITE) {
-        return true;
-    }
-    return (foll_flags & FOLL_FORCE) && (vma->vm_flags & VM_MAYWRITE) &&
-           !(vma->vm_flags & VM_SHARED);
 }
 
 /*
@@ -161,7 +149,8 @@ struct Page *get_user_page(struct mm_struct *mm, uintptr_t addr, uint32_t foll_f
     for (int retry = 0;; retry++) {
         gup_resched(addr, retry);
         struct vma_struct *vma = find_vma(mm, addr);    /* it may have changed */
-        if (vma == NULL || addr < vma->vm_start || !vma_permits(vma, foll_flags)) {
+        if (vma == NULL || addr < vma->vm_start ||
+            !vma_allows(vma, foll_fault_flags(foll_flags))) {        /* check_vma_flags */
             *err = -E_FAULT;
             return NULL;
         }

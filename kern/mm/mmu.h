@@ -4,21 +4,33 @@
 /*
  * Sv39: a virtual address is  | VPN[2] 9 | VPN[1] 9 | VPN[0] 9 | offset 12 |
  * and a page-table entry is   | PPN 44 (bits 53..10) | RSW 2 | D A G U X W R V |
+ *
+ * Three levels of tables, 512 entries each: level 2 is the root, level 0
+ * holds the leaf PTEs of 4 KiB pages. A present entry is either a leaf
+ * (R, W or X set: it maps memory) or a pointer to the next table (V and
+ * nothing else; Sv39 reserves U, A and D there). This kernel maps user
+ * memory with level-0 leaves only, and never builds a leaf without R, W
+ * or X: hardware would take it for a pointer.
  */
 
 #include <memlayout.h>
 
-#define PTXSHIFT        12
-#define PDX0SHIFT       30      /* level-2 (root) index */
-#define PDX1SHIFT       21      /* level-1 index */
+#define PT_LEVELS       3
+#define PX_BITS         9
+#define PX_MASK         (NPTEENTRY - 1)
+#define PX_SHIFT(level) (PGSHIFT + PX_BITS * (level))
+#define PX(level, va)   ((((uintptr_t)(va)) >> PX_SHIFT(level)) & PX_MASK)
 #define PTE_PPN_SHIFT   10
 #define NPTEENTRY       512
 
-#define PDX0(la)        ((((uintptr_t)(la)) >> PDX0SHIFT) & 0x1FF)
-#define PDX1(la)        ((((uintptr_t)(la)) >> PDX1SHIFT) & 0x1FF)
-#define PTX(la)         ((((uintptr_t)(la)) >> PTXSHIFT) & 0x1FF)
-#define PPN(la)         (((uintptr_t)(la)) >> PTXSHIFT)
-#define PGOFF(la)       (((uintptr_t)(la)) & 0xFFF)
+/* Bytes one entry at `level` maps: 4 KiB, 2 MiB, 1 GiB. */
+#define PT_SPAN(level)  (1UL << PX_SHIFT(level))
+
+/* Virtual addresses sign-extend bit 38: the upper half starts here. */
+#define SV39_UPPER_HALF 0xFFFFFFC000000000UL
+
+#define PPN(pa)         (((uintptr_t)(pa)) >> PGSHIFT)
+#define PGOFF(va)       (((uintptr_t)(va)) & (PGSIZE - 1))
 
 /* PTE bits */
 #define PTE_V       0x001   /* valid */
@@ -34,25 +46,41 @@
 
 #define PTE_RWX     (PTE_R | PTE_W | PTE_X)
 #define PTE_USER    (PTE_R | PTE_W | PTE_X | PTE_U)
+#define PTE_FLAGS   0x3FF   /* bits 0..9: V, the rights and the software bits */
+#define PTE_PERM    (PTE_FLAGS & ~PTE_V)
 
 #ifndef __ASSEMBLY__
+
+#include <assert.h>
 
 /* The physical address a PTE points to. */
 static inline uintptr_t PTE_ADDR(pte_t pte) {
     return (pte >> PTE_PPN_SHIFT) << PGSHIFT;
 }
 
-/* A valid PTE for physical page number ppn with permission bits perm. */
-static inline pte_t pte_create(uintptr_t ppn, int perm) {
+/* A leaf PTE mapping physical page ppn with rights perm (at least one of R, W, X). */
+static inline pte_t pte_create(uintptr_t ppn, uint32_t perm) {
+    assert((perm & PTE_RWX) != 0);
     return (ppn << PTE_PPN_SHIFT) | PTE_V | perm;
 }
 
-/* A leaf maps memory; a non-leaf (R = W = X = 0) points to the next table. */
-static inline bool pte_is_leaf(pte_t pte) {
-    return (pte & PTE_RWX) != 0;
+/* A pointer to the table in physical page ppn. */
+static inline pte_t pte_mktable(uintptr_t ppn) {
+    return (ppn << PTE_PPN_SHIFT) | PTE_V;
 }
 
 static inline bool pte_present(pte_t pte) { return (pte & PTE_V) != 0; }
+
+/* A present leaf: it maps memory. */
+static inline bool pte_is_leaf(pte_t pte) {
+    return pte_present(pte) && (pte & PTE_RWX) != 0;
+}
+
+/* A pointer to a lower table: V and no other flag. */
+static inline bool pte_is_table(pte_t pte) {
+    return (pte & PTE_FLAGS) == PTE_V;
+}
+
 static inline bool pte_writable(pte_t pte) { return (pte & PTE_W) != 0; }
 static inline bool pte_is_cow(pte_t pte) { return (pte & PTE_COW) != 0; }
 
@@ -62,8 +90,8 @@ static inline pte_t pte_mkcow(pte_t pte) { return (pte & ~PTE_W) | PTE_COW; }
 /* The same mapping, writable again and no longer copy-on-write. */
 static inline pte_t pte_mkwrite(pte_t pte) { return (pte & ~PTE_COW) | PTE_W; }
 
-/* Permission bits of a PTE (everything but the page number and V). */
-static inline int pte_perm(pte_t pte) { return pte & 0x3FE; }
+/* Permission and software bits of a PTE (everything but the page number and V). */
+static inline uint32_t pte_perm(pte_t pte) { return pte & PTE_PERM; }
 
 #endif /* !__ASSEMBLY__ */
 

@@ -35,28 +35,42 @@ void free_pages(struct Page *base, size_t n);
 size_t nr_free_pages(void);
 size_t nr_total_pages(void);
 size_t nr_pages_allocated(void);
+
+/* failalloc.c: allocation failures on purpose (boot argument failalloc=, system call) */
+void failalloc_init(void);
 void failalloc_arm(void);
+bool failalloc_now(void);
+int do_failalloc(long n);
 uint64_t failalloc_failures(void);
 
 #define alloc_page() alloc_pages(1)
 #define free_page(page) free_pages(page, 1)
 
-pte_t *get_pte(pde_t *pgdir, uintptr_t la, bool create);
-struct Page *get_page(pde_t *pgdir, uintptr_t la, pte_t **ptep_store);
-void page_remove(pde_t *pgdir, uintptr_t la);
-int page_insert(pde_t *pgdir, struct Page *page, uintptr_t la, uint32_t perm);
-bool page_remove_pte(pde_t *pgdir, uintptr_t la, pte_t *ptep);
-void tlb_invalidate(pde_t *pgdir, uintptr_t la);
-struct Page *pgdir_alloc_page(pde_t *pgdir, uintptr_t la, uint32_t perm);
+/* pgtable.c: page tables */
+pte_t *get_pte(pde_t *pgdir, uintptr_t va, bool create);
+struct Page *get_page(pde_t *pgdir, uintptr_t va, pte_t **ptep_store);
+void page_remove(pde_t *pgdir, uintptr_t va);
+int page_insert(pde_t *pgdir, struct Page *page, uintptr_t va, uint32_t perm);
+bool page_remove_pte(pde_t *pgdir, uintptr_t va, pte_t *ptep);
+void tlb_invalidate(pde_t *pgdir, uintptr_t va);
+struct Page *pgdir_alloc_page(pde_t *pgdir, uintptr_t va, uint32_t perm);
 /* What unmap_range did: pages unmapped, and how many of them were freed. */
 struct unmap_count {
     size_t unmapped, freed;
 };
 void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end, struct unmap_count *count);
-void exit_range(pde_t *pgdir, uintptr_t start, uintptr_t end);
+void free_pgtables(pde_t *pgdir, uintptr_t start, uintptr_t end);
 int copy_range(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, bool share);
 void lcr3(uintptr_t cr3);
 
+/* What walk_pgdir calls for each present entry (any may be NULL); arg is passed on. */
+struct pt_walk {
+    void (*leaf)(pte_t *ptep, uintptr_t va, int level, void *arg);   /* maps memory */
+    void (*table)(pde_t *pdep, uintptr_t va, int level, void *arg);  /* after its table */
+    void (*bad)(pte_t *ptep, uintptr_t va, int level, void *arg);    /* neither: malformed */
+    void *arg;
+};
+void walk_pgdir(pde_t *pgdir, uintptr_t first, uintptr_t last, const struct pt_walk *walk);
 void print_pgdir(pde_t *pgdir);
 void check_alloc_page(void);
 void check_pgdir(void);
@@ -88,6 +102,11 @@ static inline void *page2kva(struct Page *page) {
 
 static inline struct Page *kva2page(void *kva) {
     return pa2page(PADDR(kva));
+}
+
+/* Does the PTE point at a page of RAM that pages[] describes? */
+static inline bool pte_page_valid(pte_t pte) {
+    return PPN(PTE_ADDR(pte)) >= nbase && PPN(PTE_ADDR(pte)) - nbase < npage;
 }
 
 static inline struct Page *pte2page(pte_t pte) {

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <riscv.h>
 
-/* Boot self-tests of the page allocator and page tables, and print_pgdir. */
+/* Boot self-tests of the page allocator and page tables. */
 
 void check_alloc_page(void) {
     pmm_manager->check();
@@ -22,7 +22,7 @@ void check_pgdir(void) {
     pte_t *ptep = get_pte(boot_pgdir, va1, false);
     assert(ptep != NULL && pte2page(*ptep) == p1 && page_ref(p1) == 1);
     assert((*ptep & PTE_USER) == (PTE_R | PTE_W | PTE_U));
-    assert((boot_pgdir[PDX0(va1)] & 0x3FF) == PTE_V);       /* non-leaf: V only */
+    assert(pte_is_table(boot_pgdir[PX(2, va1)]));           /* non-leaf: V only */
 
     assert(page_insert(boot_pgdir, p2, va2, PTE_R | PTE_U) == 0);
     assert(page_ref(p2) == 1);
@@ -34,7 +34,7 @@ void check_pgdir(void) {
     assert(page_ref(p1) == 1);
     page_remove(boot_pgdir, va2);                           /* frees p1 */
     assert(get_page(boot_pgdir, va1, NULL) == NULL && get_page(boot_pgdir, va2, NULL) == NULL);
-    exit_range(boot_pgdir, USERBASE, USERTOP);
+    free_pgtables(boot_pgdir, USERBASE, USERTOP);
     assert(nr_free_pages() == before);
     cprintf("check_pgdir() succeeded!\n");
 }
@@ -63,57 +63,6 @@ void check_boot_pgdir(void) {
     strcpy((char *)USERBASE, "ucore: Hello world!!");
     assert(strcmp(page2kva(p), "ucore: Hello world!!") == 0);
     page_remove(boot_pgdir, USERBASE);
-    exit_range(boot_pgdir, USERBASE, USERTOP);
+    free_pgtables(boot_pgdir, USERBASE, USERTOP);
     cprintf("check_boot_pgdir() succeeded!\n");
-}
-
-/* One run of consecutive pages with the same rights, as print_pgdir shows it. */
-struct run {
-    uintptr_t start, end;
-    int perm;
-};
-
-static void print_run(const struct run *r) {
-    if (r->end == r->start) {
-        return;
-    }
-    cprintf("  [%016lx, %016lx) %6d pages  %c%c%c%c%s\n", r->start, r->end,
-            (int)((r->end - r->start) / PGSIZE), (r->perm & PTE_R) ? 'r' : '-',
-            (r->perm & PTE_W) ? 'w' : '-', (r->perm & PTE_X) ? 'x' : '-',
-            (r->perm & PTE_U) ? 'u' : '-', (r->perm & PTE_COW) ? " cow" : "");
-}
-
-/* Walk the table at `level` covering addresses from `base`, extending runs. */
-static void walk_print(pde_t *table, int level, uintptr_t base, struct run *r) {
-    int shift = PTXSHIFT + 9 * level;
-    for (int i = 0; i < NPTEENTRY; i++) {
-        uintptr_t va = base + ((uintptr_t)i << shift);
-        if (level == 2 && i >= 256) {
-            va |= 0xFFFFFF8000000000UL;             /* sign-extend bit 38 */
-        }
-        pte_t pte = table[i];
-        if (!(pte & PTE_V)) {
-            continue;
-        }
-        if (!pte_is_leaf(pte)) {
-            walk_print(pde2table(pte), level - 1, va, r);
-            continue;
-        }
-        int perm = pte_perm(pte) & (PTE_USER | PTE_COW);
-        if (va != r->end || perm != r->perm) {
-            print_run(r);
-            r->start = va;
-            r->perm = perm;
-        }
-        r->end = va + (1UL << shift);
-    }
-}
-
-/* Print the mapped ranges of pgdir with their rights (r w x u, cow). */
-void print_pgdir(pde_t *pgdir) {
-    struct run r = { 0, 0, 0 };
-    cprintf("-------------------- BEGIN --------------------\n");
-    walk_print(pgdir, 2, 0, &r);
-    print_run(&r);
-    cprintf("--------------------- END ---------------------\n");
 }

@@ -7,51 +7,99 @@
 /*
  * The one path between the kernel and user memory. The kernel never
  * dereferences a user pointer: it finds the page through the process's
- * page table, lets handle_mm_fault fill it in (or break copy-on-write, for a
- * write) exactly as a user access would, and then copies through the
- * kernel's own mapping of that page. So a kernel write into a page that
- * another process still shares copies the page first.
+ * page table, lets handle_mm_fault fill it in (or break copy-on-write,
+ * for a write) exactly as a user access would, and then copies through
+ * the kernel's own mapping of that page. So a kernel write into a page
+ * that another process still shares copies the page first.
+ *
+ * Errors are the fault's own: -E_FAULT where no area (or no page of a
+ * mapped file) allows the access, -E_NO_MEM only when memory ran out.
+ * A copy to user memory is all or nothing: every destination page is
+ * made writable before the first byte is written.
  */
 
-/* Is [addr, addr + len) inside areas that allow this access? */
+/* Is [addr, addr + len) inside user space (and not wrapping)? */
+static bool user_range_ok(uintptr_t addr, size_t len) {
+    return addr + len >= addr && USER_ACCESS(addr, addr + len);
+}
+
+/*
+ * Do areas of mm cover [addr, addr + len), each allowing this access?
+ * Nothing is faulted in (a check before a wait, say).
+ */
 bool user_mem_check(struct mm_struct *mm, uintptr_t addr, size_t len, bool write) {
-    if (mm == NULL || addr + len < addr || !USER_ACCESS(addr, addr + len)) {
+    if (mm == NULL || !user_range_ok(addr, len)) {
         return false;
     }
-    uintptr_t end = addr + len;
-    while (addr < end) {
-        struct vma_struct *vma = find_vma(mm, addr);
-        if (vma == NULL || addr < vma->vm_start) {
-            return false;
-        }
-        if (write ? !(vma->vm_flags & VM_WRITE) : !(vma->vm_flags & (VM_READ | VM_WRITE))) {
-            return false;
-        }
-        addr = vma->vm_end;
+    bool ok = true;
+    mmap_read_lock(mm);
+    for (uintptr_t va = addr, end = addr + len; ok && va < end;) {
+        struct vma_struct *vma = find_vma(mm, va);
+        ok = vma != NULL && vma->vm_start <= va &&
+             vma_allows(vma, FAULT_KERNEL | (write ? FAULT_WRITE : 0));
+        va = ok ? vma->vm_end : va;
     }
-    return true;
+    mmap_read_unlock(mm);
+    return ok;
 }
 
-/* The kernel address of user address addr, ready for this access, or NULL. */
-static void *user_page(struct mm_struct *mm, uintptr_t addr, bool write) {
-    pte_t *ptep = get_pte(mm->pgdir, addr, false);
-    if (ptep == NULL || !pte_present(*ptep) || (write && !pte_writable(*ptep))) {
-        if (handle_mm_fault(mm, addr, FAULT_KERNEL | (write ? FAULT_WRITE : 0)) < 0) {
-            return NULL;
+/*
+ * The kernel address of user address va, made ready for this access
+ * (mm's lock held). 0, or the fault's error (the address is untouched).
+ */
+static int user_page(struct mm_struct *mm, uintptr_t va, bool write, char **kva) {
+    pte_t *ptep = get_pte(mm->pgdir, va, false);
+    if (ptep == NULL || !pte_present(*ptep) || !(*ptep & (write ? PTE_W : PTE_R))) {
+        int ret = handle_mm_fault(mm, va, FAULT_KERNEL | (write ? FAULT_WRITE : 0));
+        if (ret < 0) {
+            return ret;
         }
-        ptep = get_pte(mm->pgdir, addr, false);
+        ptep = get_pte(mm->pgdir, va, false);
+        assert(ptep != NULL && (*ptep & (write ? PTE_W : PTE_R)));
     }
-    return (char *)KADDR(PTE_ADDR(*ptep)) + PGOFF(addr);
+    *kva = (char *)KADDR(PTE_ADDR(*ptep)) + PGOFF(va);
+    return 0;
 }
 
-/* Copy len bytes between kernel buffer kbuf and user address uaddr. */
+/* Make every page of [addr, addr + len) ready for this access (mm's lock held). */
+static int prepare_range(struct mm_struct *mm, uintptr_t addr, size_t len, bool write) {
+    for (uintptr_t va = ROUNDDOWN(addr, PGSIZE); va < addr + len; va += PGSIZE) {
+        char *kva;
+        int ret = user_page(mm, va, write, &kva);
+        if (ret != 0) {
+            return ret;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Make every page of user range [addr, addr + len) ready for this access
+ * now (Linux's fault_in_writeable), so that the copies that follow
+ * cannot fail half-way. 0, -E_FAULT or -E_NO_MEM.
+ */
+int fault_in_user(struct mm_struct *mm, uintptr_t addr, size_t len, bool write) {
+    if (len == 0) {
+        return 0;
+    }
+    if (mm == NULL || !user_range_ok(addr, len)) {
+        return -E_FAULT;
+    }
+    mmap_read_lock(mm);
+    int ret = prepare_range(mm, addr, len, write);
+    mmap_read_unlock(mm);
+    return ret;
+}
+
+/* Copy len bytes between kernel buffer kbuf and user address uaddr (mm's lock held). */
 static int copy_user(struct mm_struct *mm, char *kbuf, uintptr_t uaddr, size_t len,
                      bool to_user) {
     while (len > 0) {
         size_t n = MIN(len, PGSIZE - PGOFF(uaddr));
-        char *kva = user_page(mm, uaddr, to_user);
-        if (kva == NULL) {
-            return -E_NO_MEM;
+        char *kva;
+        int ret = user_page(mm, uaddr, to_user, &kva);
+        if (ret != 0) {
+            return ret;
         }
         if (to_user) {
             memcpy(kva, kbuf, n);
@@ -65,9 +113,12 @@ static int copy_user(struct mm_struct *mm, char *kbuf, uintptr_t uaddr, size_t l
     return 0;
 }
 
-/* Read len bytes at user src. 0, or -E_FAULT (bad pointer) / -E_NO_MEM. */
+/* Read len bytes at user src into dst. 0, -E_FAULT or -E_NO_MEM. */
 int copy_from_user(struct mm_struct *mm, void *dst, const void *src, size_t len) {
-    if (!user_mem_check(mm, (uintptr_t)src, len, false)) {
+    if (len == 0) {
+        return 0;
+    }
+    if (mm == NULL || !user_range_ok((uintptr_t)src, len)) {
         return -E_FAULT;
     }
     mmap_read_lock(mm);
@@ -77,40 +128,51 @@ int copy_from_user(struct mm_struct *mm, void *dst, const void *src, size_t len)
 }
 
 /*
- * Write len bytes to user dst. The whole range is checked first, so a
- * bad pointer changes nothing: 0, -E_FAULT, or -E_NO_MEM.
+ * Write len bytes from src to user dst, all or nothing: 0, or -E_FAULT
+ * / -E_NO_MEM with nothing written.
  */
 int copy_to_user(struct mm_struct *mm, void *dst, const void *src, size_t len) {
-    if (!user_mem_check(mm, (uintptr_t)dst, len, true)) {
+    if (len == 0) {
+        return 0;
+    }
+    if (mm == NULL || !user_range_ok((uintptr_t)dst, len)) {
         return -E_FAULT;
     }
     mmap_read_lock(mm);
-    int ret = copy_user(mm, (char *)src, (uintptr_t)dst, len, true);
+    int ret = prepare_range(mm, (uintptr_t)dst, len, true);
+    if (ret == 0) {
+        ret = copy_user(mm, (char *)src, (uintptr_t)dst, len, true);
+    }
     mmap_read_unlock(mm);
     return ret;
 }
 
 /*
  * Copy a NUL-terminated string of at most maxn bytes (NUL included)
- * from user src. 0, -E_FAULT for a bad pointer, -E_TOO_BIG if no NUL.
+ * from user src. 0, -E_FAULT / -E_NO_MEM, or -E_TOO_BIG if no NUL.
  */
 int copy_string_from_user(struct mm_struct *mm, char *dst, const char *src, size_t maxn) {
-    uintptr_t addr = (uintptr_t)src;
-    for (size_t i = 0; i < maxn; i++, addr++) {
-        if (i == 0 || PGOFF(addr) == 0) {
-            if (!user_mem_check(mm, addr, 1, false)) {
-                return -E_FAULT;
-            }
+    uintptr_t va = (uintptr_t)src;
+    if (mm == NULL || !user_range_ok(va, 1)) {
+        return -E_FAULT;
+    }
+    int ret = -E_TOO_BIG;
+    mmap_read_lock(mm);
+    for (size_t i = 0; i < maxn; i++, va++) {
+        char *kva;
+        if (!USER_ACCESS(va, va + 1)) {
+            ret = -E_FAULT;
+            break;
         }
-        mmap_read_lock(mm);
-        int ret = copy_user(mm, &dst[i], addr, 1, false);
-        mmap_read_unlock(mm);
-        if (ret != 0) {
-            return ret;
+        if ((ret = user_page(mm, va, false, &kva)) != 0) {
+            break;
         }
-        if (dst[i] == '\0') {
-            return 0;
+        ret = -E_TOO_BIG;
+        if ((dst[i] = *kva) == '\0') {
+            ret = 0;
+            break;
         }
     }
-    return -E_TOO_BIG;
+    mmap_read_unlock(mm);
+    return ret;
 }

@@ -28,7 +28,7 @@ static pde_t *setup_pgdir(void) {
     set_page_ref(page, 1);
     pde_t *pgdir = page2kva(page);
     memset(pgdir, 0, PGSIZE);
-    for (size_t i = PDX0(DRAM_BASE + PHYSICAL_OFFSET); i < NPTEENTRY; i++) {
+    for (size_t i = PX(2, DRAM_BASE + PHYSICAL_OFFSET); i < NPTEENTRY; i++) {
         pgdir[i] = boot_pgdir[i];
     }
     return pgdir;
@@ -337,7 +337,7 @@ static void exit_mmap(struct mm_struct *mm) {
         struct vma_struct *vma = le2vma(le, list_link);
         unmap_range(mm->pgdir, vma->vm_start, vma->vm_end, &count);
     }
-    exit_range(mm->pgdir, USERBASE, USERTOP);
+    free_pgtables(mm->pgdir, USERBASE, USERTOP);
     end_unmap_event(&moves, "exit_mmap", &count);
 }
 

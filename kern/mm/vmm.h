@@ -80,10 +80,12 @@ int dup_mmap(struct mm_struct *to, struct mm_struct *from);
 
 int do_pgfault(struct mm_struct *mm, uintptr_t cause, uintptr_t addr);
 int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags);
+bool vma_allows(const struct vma_struct *vma, uint32_t flags);
 uint32_t vma_pte_perm(const struct vma_struct *vma);
 uint32_t vma_perm_after_write(const struct vma_struct *vma);
 
 bool user_mem_check(struct mm_struct *mm, uintptr_t addr, size_t len, bool write);
+int fault_in_user(struct mm_struct *mm, uintptr_t addr, size_t len, bool write);
 int copy_from_user(struct mm_struct *mm, void *dst, const void *src, size_t len);
 int copy_to_user(struct mm_struct *mm, void *dst, const void *src, size_t len);
 int copy_string_from_user(struct mm_struct *mm, char *dst, const char *src, size_t maxn);

@@ -50,11 +50,14 @@ static uint32_t segment_vm_flags(uint32_t p_flags) {
     return vm_flags;
 }
 
-/* Is the program header sane: inside the file and inside user space? */
+/*
+ * Is the program header sane: inside the file, inside user space, and
+ * with some right (its pages need a PTE with R, W or X)?
+ */
 static bool segment_ok(const struct proghdr *ph, size_t size) {
     return ph->p_filesz <= ph->p_memsz && ph->p_offset + ph->p_filesz >= ph->p_offset &&
            ph->p_offset + ph->p_filesz <= size && ph->p_va + ph->p_memsz > ph->p_va &&
-           USER_ACCESS(ph->p_va, ph->p_va + ph->p_memsz);
+           USER_ACCESS(ph->p_va, ph->p_va + ph->p_memsz) && segment_vm_flags(ph->p_flags) != 0;
 }
 
 /*

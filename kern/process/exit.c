@@ -170,8 +170,9 @@ static struct proc_struct *find_zombie_child(int pid, bool *haskid) {
 /*
  * Wait for child pid (0: any child) to exit, store its exit code at user
  * address code_store (if not NULL) and free it. Returns 0, -E_BAD_PROC if
- * there is no such child, -E_FAULT for a bad code_store (the child stays
- * waitable), -E_KILLED if killed while waiting.
+ * there is no such child, -E_FAULT for a bad code_store or -E_NO_MEM if
+ * it could not be written (the child stays waitable, nothing written),
+ * -E_KILLED if killed while waiting.
  */
 int do_wait(int pid, int *code_store) {
     struct mm_struct *mm = current->mm;

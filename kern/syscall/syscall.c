@@ -164,6 +164,11 @@ static intptr_t sys_kbench(uint64_t arg[]) {
     return do_kbench(arg[0], arg[1]);
 }
 
+/* failalloc(n): the nth page allocation from now fails (a test hook; 0 disarms). */
+static intptr_t sys_failalloc(uint64_t arg[]) {
+    return do_failalloc((long)arg[0]);
+}
+
 static intptr_t (*const syscalls[])(uint64_t arg[]) = {
     [SYS_exit] = sys_exit,
     [SYS_fork] = sys_fork,
@@ -184,6 +189,7 @@ static intptr_t (*const syscalls[])(uint64_t arg[]) = {
     [SYS_madvise] = sys_madvise,
     [SYS_memwrite] = sys_memwrite,
     [SYS_kbench] = sys_kbench,
+    [SYS_failalloc] = sys_failalloc,
     [SYS_open] = sys_open,
     [SYS_close] = sys_close,
     [SYS_read] = sys_read,

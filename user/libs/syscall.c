@@ -125,3 +125,7 @@ int sys_madvise(void *addr, size_t len, int advice) {
 int sys_memwrite(void *addr, const void *src, size_t n) {
     return syscall(SYS_memwrite, ARG(addr), ARG(src), ARG(n));
 }
+
+int sys_failalloc(long n) {
+    return syscall(SYS_failalloc, ARG(n));
+}

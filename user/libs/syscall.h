@@ -31,5 +31,6 @@ long sys_mmap(void *addr, size_t len, int prot, int flags, int fd, long off);
 int sys_munmap(void *addr, size_t len);
 int sys_madvise(void *addr, size_t len, int advice);
 int sys_memwrite(void *addr, const void *src, size_t n);
+int sys_failalloc(long n);
 
 #endif /* !__USER_LIBS_SYSCALL_H__ */

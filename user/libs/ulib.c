@@ -136,6 +136,10 @@ int memwrite(void *addr, const void *src, size_t n) {
     return sys_memwrite(addr, src, n);
 }
 
+int failalloc(long n) {
+    return sys_failalloc(n);
+}
+
 #define THREAD_STACK_SIZE (16 * 4096)
 
 int __clone(uint32_t flags, void *stack, int (*fn)(void *), void *arg);

@@ -38,6 +38,9 @@ int munmap(void *addr, size_t len);
 int madvise(void *addr, size_t len, int advice);
 int memwrite(void *addr, const void *src, size_t n);
 
+/* testing: make the nth page allocation from now fail, once (0 disarms); 0 or -E_xxx */
+int failalloc(long n);
+
 /* boot arguments (/proc/cmdline): is word `name` there (bare or name=...)? its number? */
 bool bootarg_has(const char *name);
 long bootarg_long(const char *name, long def);

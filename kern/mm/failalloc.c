@@ -1,0 +1,95 @@
+#include <pmm.h>
+#include <bootargs.h>
+#include <string.h>
+#include <stdio.h>
+#include <error.h>
+
+/*
+ * Fault injection for testing the out-of-memory paths (boot argument
+ * failalloc=): failalloc=N fails the Nth allocation, failalloc=every:K
+ * every Kth, failalloc=rand:SEED:PCT a seeded PCT percent of them.
+ * Counting starts when the first user program is started (failalloc_arm),
+ * so the boot self-checks are not affected.
+ */
+static struct {
+    enum { FAIL_NONE, FAIL_NTH, FAIL_EVERY, FAIL_RANDOM } mode;
+    uint64_t n, seed, pct;
+    uint64_t count;         /* allocations seen since armed */
+    uint64_t failed;        /* allocations failed on purpose */
+    bool armed;
+} inject;
+
+/* Read failalloc= (see above); a malformed value is reported and ignored. */
+void failalloc_init(void) {
+    const char *v = bootarg("failalloc");
+    char *end;
+    if (v == NULL) {
+        return;
+    }
+    if (strncmp(v, "every:", 6) == 0) {
+        inject.mode = FAIL_EVERY;
+        inject.n = strtol(v + 6, &end, 10);
+    } else if (strncmp(v, "rand:", 5) == 0) {
+        inject.mode = FAIL_RANDOM;
+        inject.seed = strtol(v + 5, &end, 10);
+        inject.pct = *end == ':' ? strtol(end + 1, &end, 10) : 0;
+    } else {
+        inject.mode = FAIL_NTH;
+        inject.n = strtol(v, &end, 10);
+    }
+    if (*end != '\0' || (inject.mode != FAIL_RANDOM && inject.n == 0) || inject.pct > 100) {
+        cprintf("failalloc: cannot parse \"%s\"; no faults injected\n", v);
+        inject.mode = FAIL_NONE;
+        return;
+    }
+    cprintf("failalloc: injecting allocation failures (%s)\n", v);
+}
+
+/* Start counting allocations for failalloc=. */
+void failalloc_arm(void) {
+    inject.armed = inject.mode != FAIL_NONE;
+}
+
+uint64_t failalloc_failures(void) {
+    return inject.failed;
+}
+
+/*
+ * The failalloc system call: make the nth page allocation from now
+ * fail, once (n = 0 disarms). A test arms it just before the call whose
+ * failure path it checks, so the count does not depend on everything
+ * the program and the kernel allocated before. 0, or -E_INVAL.
+ */
+int do_failalloc(long n) {
+    if (n < 0) {
+        return -E_INVAL;
+    }
+    inject.mode = n > 0 ? FAIL_NTH : FAIL_NONE;
+    inject.n = inject.count + n;
+    inject.armed = n > 0;
+    return 0;
+}
+
+/* Should this allocation fail on purpose? */
+bool failalloc_now(void) {
+    if (!inject.armed) {
+        return false;
+    }
+    inject.count++;
+    bool fail;
+    switch (inject.mode) {
+    case FAIL_NTH:
+        fail = inject.count == inject.n;
+        break;
+    case FAIL_EVERY:
+        fail = inject.count % inject.n == 0;
+        break;
+    default:        /* a 64-bit linear congruential generator, seeded */
+        inject.seed = inject.seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        fail = (inject.seed >> 33) % 100 < inject.pct;
+        break;
+    }
+    inject.failed += fail;
+    return fail;
+}
+

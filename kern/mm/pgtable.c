@@ -1,0 +1,351 @@
+#include <pmm.h>
+#include <cow.h>
+#include <string.h>
+#include <stdio.h>
+#include <error.h>
+#include <riscv.h>
+
+/*
+ * Page tables: finding and creating the PTE of an address (get_pte),
+ * mapping and unmapping pages with their reference counts, fork's
+ * copy_range, and walk_pgdir, the one walk over a whole table that the
+ * audit, print_pgdir and exit's table freeing share.
+ */
+
+/* A zeroed page-table page (ref 1), or NULL. */
+static pte_t *alloc_table(void) {
+    struct Page *page = alloc_page();
+    if (page == NULL) {
+        return NULL;
+    }
+    set_page_ref(page, 1);
+    memset(page2kva(page), 0, PGSIZE);
+    return page2kva(page);
+}
+
+/*
+ * The level-0 PTE for va in pgdir. With create, missing tables are
+ * allocated. NULL when a table is missing and !create, or when memory
+ * runs out.
+ */
+pte_t *get_pte(pde_t *pgdir, uintptr_t va, bool create) {
+    pde_t *table = pgdir;
+    for (int level = PT_LEVELS - 1; level > 0; level--) {
+        pde_t *pdep = &table[PX(level, va)];
+        if (!pte_present(*pdep)) {
+            pte_t *next;
+            if (!create || (next = alloc_table()) == NULL) {
+                return NULL;
+            }
+            *pdep = pte_mktable(PPN(PADDR(next)));
+        }
+        assert(pte_is_table(*pdep));
+        table = pde2table(*pdep);
+    }
+    return &table[PX(0, va)];
+}
+
+/* The page mapped at va (and its PTE through ptep_store), or NULL. */
+struct Page *get_page(pde_t *pgdir, uintptr_t va, pte_t **ptep_store) {
+    pte_t *ptep = get_pte(pgdir, va, false);
+    if (ptep_store != NULL) {
+        *ptep_store = ptep;
+    }
+    if (ptep != NULL && pte_present(*ptep)) {
+        return pte2page(*ptep);
+    }
+    return NULL;
+}
+
+/*
+ * Clear the present PTE *ptep: its page loses a reference and is freed
+ * at zero. The caller flushes the TLB. Returns true if it was freed.
+ */
+static bool zap_pte(pte_t *ptep) {
+    struct Page *page = pte2page(*ptep);
+    int ref = page_ref_dec(page);
+    cow_vmove(*ptep, 0);
+    cow_pmove(ref + 1, ref);
+    *ptep = 0;
+    if (ref == 0) {
+        free_page(page);
+        return true;
+    }
+    return false;
+}
+
+/*
+ * Unmap the page at va: drop its reference, freeing it at zero, and
+ * flush its TLB entry. Returns true if the page was freed.
+ */
+bool page_remove_pte(pde_t *pgdir, uintptr_t va, pte_t *ptep) {
+    if (!pte_present(*ptep)) {
+        return false;
+    }
+    bool freed = zap_pte(ptep);
+    tlb_invalidate(pgdir, va);
+    return freed;
+}
+
+void page_remove(pde_t *pgdir, uintptr_t va) {
+    pte_t *ptep = get_pte(pgdir, va, false);
+    if (ptep != NULL) {
+        page_remove_pte(pgdir, va, ptep);
+    }
+}
+
+/*
+ * Map page at va with perm (plus V), replacing whatever was there; the
+ * page gains a reference. Returns 0, or -E_NO_MEM if a page table could
+ * not be allocated (then nothing changed).
+ */
+int page_insert(pde_t *pgdir, struct Page *page, uintptr_t va, uint32_t perm) {
+    pte_t *ptep = get_pte(pgdir, va, true);
+    if (ptep == NULL) {
+        return -E_NO_MEM;
+    }
+    page_ref_inc(page);
+    if (pte_present(*ptep)) {
+        if (pte2page(*ptep) == page) {
+            page_ref_dec(page);
+        } else {
+            page_remove_pte(pgdir, va, ptep);
+        }
+    }
+    *ptep = pte_create(page2ppn(page), perm);
+    tlb_invalidate(pgdir, va);
+    return 0;
+}
+
+/* Is pgdir the page table the hart is using now? */
+static bool pgdir_is_active(pde_t *pgdir) {
+    return PADDR(pgdir) == (read_csr(satp) & SATP_PPN) << PGSHIFT;
+}
+
+/* Drop any cached translation of va if pgdir is the active page table. */
+void tlb_invalidate(pde_t *pgdir, uintptr_t va) {
+    if (pgdir_is_active(pgdir)) {
+        sfence_vma_addr(va);
+    }
+}
+
+/* A new zeroed page mapped at va with perm, or NULL if memory ran out. */
+struct Page *pgdir_alloc_page(pde_t *pgdir, uintptr_t va, uint32_t perm) {
+    struct Page *page = alloc_page();
+    if (page == NULL) {
+        return NULL;
+    }
+    memset(page2kva(page), 0, PGSIZE);
+    if (page_insert(pgdir, page, va, perm) != 0) {
+        free_page(page);
+        return NULL;
+    }
+    return page;
+}
+
+/* The first address after va that a new level-0 table maps (the next 2 MiB). */
+static uintptr_t next_leaf_table(uintptr_t va) {
+    return ROUNDDOWN(va, PT_SPAN(1)) + PT_SPAN(1);
+}
+
+/*
+ * Remove every user mapping in [start, end): pages lose one reference.
+ * If count is not NULL, what was unmapped and freed is added to it.
+ * The TLB is flushed once at the end (if pgdir is the active table):
+ * nothing reads these addresses before we return.
+ */
+void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end, struct unmap_count *count) {
+    assert(start % PGSIZE == 0 && end % PGSIZE == 0 && USER_ACCESS(start, end));
+    size_t unmapped = 0, freed = 0;
+    for (uintptr_t va = start, next; va < end; va = next) {
+        next = MIN(next_leaf_table(va), end);
+        pte_t *ptep = get_pte(pgdir, va, false);
+        for (; ptep != NULL && va < next; va += PGSIZE, ptep++) {
+            if (pte_present(*ptep)) {
+                unmapped++;
+                freed += zap_pte(ptep);
+            }
+        }
+    }
+    if (unmapped > 0 && pgdir_is_active(pgdir)) {
+        sfence_vma();
+    }
+    if (count != NULL) {
+        count->unmapped += unmapped;
+        count->freed += freed;
+    }
+}
+
+/* Walk the table at `level` whose first entry maps base (see walk_pgdir). */
+static void walk_table(pde_t *table, int level, uintptr_t base, uintptr_t first, uintptr_t last,
+                       const struct pt_walk *walk) {
+    for (size_t i = 0; i < NPTEENTRY; i++) {
+        uintptr_t va = base + i * PT_SPAN(level);
+        if (level == PT_LEVELS - 1 && i >= NPTEENTRY / 2) {
+            va |= SV39_UPPER_HALF;              /* sign-extend bit 38 */
+        }
+        pte_t *ptep = &table[i];
+        if (va + (PT_SPAN(level) - 1) < first || va > last || !pte_present(*ptep)) {
+            continue;
+        }
+        if (level > 0 && pte_is_table(*ptep)) {
+            walk_table(pde2table(*ptep), level - 1, va, first, last, walk);
+            if (walk->table != NULL) {
+                walk->table(ptep, va, level, walk->arg);
+            }
+        } else if (pte_is_leaf(*ptep)) {
+            if (walk->leaf != NULL) {
+                walk->leaf(ptep, va, level, walk->arg);
+            }
+        } else if (walk->bad != NULL) {
+            walk->bad(ptep, va, level, walk->arg);
+        }
+    }
+}
+
+/*
+ * Visit every present entry of pgdir that maps part of [first, last]
+ * (inclusive, so that the whole space can be named). Pointers to lower
+ * tables are followed and then given to walk->table (the table below is
+ * done by then, so the callback may free it); leaves go to walk->leaf;
+ * an entry that is neither is never followed and goes to walk->bad.
+ */
+void walk_pgdir(pde_t *pgdir, uintptr_t first, uintptr_t last, const struct pt_walk *walk) {
+    walk_table(pgdir, PT_LEVELS - 1, 0, first, last, walk);
+}
+
+/* walk_pgdir's table callback for free_pgtables: free the table below. */
+static void free_table(pde_t *pdep, uintptr_t va, int level, void *arg) {
+    (void)va, (void)level, (void)arg;
+    free_page(pte2page(*pdep));
+    *pdep = 0;
+}
+
+/* A leaf left under tables being freed: a kernel bug. */
+static void leaf_left(pte_t *ptep, uintptr_t va, int level, void *arg) {
+    (void)arg;
+    panic("free_pgtables: entry 0x%lx still maps va 0x%lx at level %d", *ptep, va, level);
+}
+
+/* Free the page-table pages that map [start, end); they must map nothing. */
+void free_pgtables(pde_t *pgdir, uintptr_t start, uintptr_t end) {
+    assert(start % PGSIZE == 0 && end % PGSIZE == 0 && USER_ACCESS(start, end));
+    const struct pt_walk walk = { .leaf = leaf_left, .table = free_table, .bad = leaf_left };
+    walk_pgdir(pgdir, start, end - 1, &walk);
+}
+
+/*
+ * Give each present PTE among src[first..n) a private copy of its page
+ * in dst (the eager fork). Adds the pages copied to *copied; 0, or
+ * -E_NO_MEM when a page could not be had (what was done stays).
+ */
+static int copy_ptes(pte_t *dst, pte_t *src, size_t first, size_t n, size_t *copied) {
+    for (size_t i = first; i < n; i++) {
+        if (!pte_present(src[i])) {
+            continue;
+        }
+        struct Page *copy = alloc_page();
+        if (copy == NULL) {
+            return -E_NO_MEM;
+        }
+        memcpy(page2kva(copy), page2kva(pte2page(src[i])), PGSIZE);
+        set_page_ref(copy, 1);
+        pte_t pte = pte_is_cow(src[i]) ? pte_mkwrite(src[i]) : src[i];
+        dst[i] = pte_create(page2ppn(copy), pte_perm(pte));
+        cow_vmove(0, dst[i]);
+        cow_pmove(0, 1);
+        (*copied)++;
+    }
+    return 0;
+}
+
+/* Index of the first present PTE among table[0..n), or n. */
+static size_t first_present(const pte_t *table, size_t n) {
+    size_t i = 0;
+    while (i < n && !pte_present(table[i])) {
+        i++;
+    }
+    return i;
+}
+
+/*
+ * Copy the user mappings of [start, end) from page table `from` (the
+ * running parent's) into `to` (a new child's). With share, pages are
+ * shared copy-on-write (cow_share_ptes in cow.c); without, each page is
+ * copied now (the eager fork). Returns 0 or -E_NO_MEM; on failure `to`
+ * holds what was done so far. Each leaf table is looked up once and
+ * walked as an array.
+ */
+int copy_range(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, bool share) {
+    assert(start % PGSIZE == 0 && end % PGSIZE == 0 && USER_ACCESS(start, end));
+    size_t shared = 0, copied = 0;
+    int ret = 0;
+    for (uintptr_t va = start, next; va < end && ret == 0; va = next) {
+        next = MIN(next_leaf_table(va), end);
+        pte_t *src = get_pte(from, va, false);
+        size_t n = (next - va) / PGSIZE, first = src != NULL ? first_present(src, n) : n;
+        if (first == n) {
+            continue;
+        }
+        pte_t *dst = get_pte(to, va + first * PGSIZE, true);
+        if (dst == NULL) {
+            ret = -E_NO_MEM;
+            break;
+        }
+        dst -= first;                       /* dst[i] and src[i] map the same address */
+        if (share) {
+            shared += cow_share_ptes(dst, src, first, n);
+        } else {
+            ret = copy_ptes(dst, src, first, n, &copied);
+        }
+    }
+    if (shared > 0) {
+        sfence_vma();       /* the parent's writable translations are stale */
+    }
+    cow_count_fork(shared, copied);
+    return ret;
+}
+
+/* One run of consecutive pages with the same rights, as print_pgdir shows it. */
+struct run {
+    uintptr_t start, end;
+    uint32_t perm;
+};
+
+static void print_run(const struct run *r) {
+    if (r->end == r->start) {
+        return;
+    }
+    cprintf("  [%016lx, %016lx) %6d pages  %c%c%c%c%s\n", r->start, r->end,
+            (int)((r->end - r->start) / PGSIZE), (r->perm & PTE_R) ? 'r' : '-',
+            (r->perm & PTE_W) ? 'w' : '-', (r->perm & PTE_X) ? 'x' : '-',
+            (r->perm & PTE_U) ? 'u' : '-', (r->perm & PTE_COW) ? " cow" : "");
+}
+
+/* walk_pgdir's leaf callback for print_pgdir: extend the run or start a new one. */
+static void print_leaf(pte_t *ptep, uintptr_t va, int level, void *arg) {
+    struct run *r = arg;
+    uint32_t perm = pte_perm(*ptep) & (PTE_USER | PTE_COW);
+    if (va != r->end || perm != r->perm) {
+        print_run(r);
+        r->start = va;
+        r->perm = perm;
+    }
+    r->end = va + PT_SPAN(level);
+}
+
+static void print_bad(pte_t *ptep, uintptr_t va, int level, void *arg) {
+    print_run(arg);
+    ((struct run *)arg)->start = ((struct run *)arg)->end = 0;
+    cprintf("  malformed entry 0x%016lx for va 0x%lx at level %d\n", *ptep, va, level);
+}
+
+/* Print the mapped ranges of pgdir with their rights (r w x u, cow). */
+void print_pgdir(pde_t *pgdir) {
+    struct run r = { 0, 0, 0 };
+    const struct pt_walk walk = { .leaf = print_leaf, .bad = print_bad, .arg = &r };
+    cprintf("-------------------- BEGIN --------------------\n");
+    walk_pgdir(pgdir, 0, ~0UL, &walk);
+    print_run(&r);
+    cprintf("--------------------- END ---------------------\n");
+}
