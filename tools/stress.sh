@@ -52,6 +52,11 @@ SWEEPS=(
     "fuzz       1:5500:250"
     "forkcycle  1:7800:390"
     "forkdeep   1:2200:110"
+    "gupfork    1:560:20        dirtycow=fix2016 gup_resched=1"
+    "execthreads 1:50:2"
+    "threadgroup 1:31000:1000"
+    "protnone   1:18:1"
+    "copyout    1:30:1"
 )
 EVERY=(2 3 5 7 11 17 31 64 127 257)
 RANDOM_MODES=(rand:1:2 rand:2:2 rand:3:10 rand:4:10 rand:5:30 rand:6:30)

@@ -17,15 +17,17 @@
 #define PGSIZE 4096
 #define FILL 0xAA
 
-/* Two fresh pages full of FILL, shared with a child that sleeps until killed. */
+/*
+ * Two fresh pages full of FILL, shared with a child that sleeps until
+ * killed (or for at most 5 seconds, should we die first).
+ */
 static char *shared_pages(int *keeper) {
     char *p = mmap(NULL, 2 * PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     assert(p != MAP_FAILED);
     memset(p, FILL, 2 * PGSIZE);
     if ((*keeper = fork()) == 0) {
-        for (;;) {
-            sleep(100);
-        }
+        sleep(500);
+        exit(0);
     }
     assert(*keeper > 0);
     return p;

@@ -54,6 +54,11 @@ uint64_t failalloc_failures(void) {
     return inject.failed;
 }
 
+/* Page allocations counted since failalloc was armed (0 when it never was). */
+uint64_t failalloc_seen(void) {
+    return inject.count;
+}
+
 /*
  * The failalloc system call: make the nth page allocation from now
  * fail, once (n = 0 disarms). A test arms it just before the call whose

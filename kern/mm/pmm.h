@@ -42,6 +42,7 @@ void failalloc_arm(void);
 bool failalloc_now(void);
 int do_failalloc(long n);
 uint64_t failalloc_failures(void);
+uint64_t failalloc_seen(void);
 
 #define alloc_page() alloc_pages(1)
 #define free_page(page) free_pages(page, 1)

@@ -58,6 +58,9 @@ static int init_main(void *arg) {
         schedule();
     }
     cprintf("all user-mode processes have quit.\n");
+    if (failalloc_seen() > 0) {
+        cprintf("failalloc: %d page allocations counted\n", (int)failalloc_seen());
+    }
     if (failalloc_failures() > 0) {
         cprintf("failalloc: %d allocations failed on purpose\n", (int)failalloc_failures());
     }
