@@ -1,5 +1,5 @@
 #include <kbench.h>
-#include <pmm.h>
+#include <pgtable.h>
 #include <vmm.h>
 #include <proc.h>
 #include <string.h>

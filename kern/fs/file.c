@@ -1,6 +1,6 @@
 #include <fs.h>
 #include <proc.h>
-#include <pmm.h>
+#include <pgtable.h>
 #include <vmm.h>
 #include <kmalloc.h>
 #include <error.h>

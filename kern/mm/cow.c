@@ -1,14 +1,26 @@
 #include <cow.h>
-#include <pmm.h>
+#include <pgtable.h>
 #include <vmm.h>
-#include <proc.h>
 #include <bootargs.h>
 #include <string.h>
 #include <stdio.h>
 #include <error.h>
 
-/* Boot argument cow=off makes fork copy eagerly; trace=cow logs each event. */
-static bool cow_on = true;
+/*
+ * Copy-on-write, both halves.
+ *
+ * Fork: copy_range hands each leaf table's present entries to
+ * cow_share_ptes, which maps every writable page read-only with PTE_COW
+ * into parent and child and counts the extra reference in struct
+ * Page.ref; read-only pages (text) are simply shared.
+ *
+ * The write fault: a store to a read-only PTE in an area that allows it
+ * reaches do_wp_page, which decides in one line. A page that this
+ * mapping alone holds is reused (wp_page_reuse: writable again); any
+ * other, shared or a file's, is copied (wp_page_copy).
+ */
+
+static bool cow_on = true;  /* boot argument cow=off: fork copies every page at once */
 
 static struct {
     size_t fork_shared, fork_copied;
@@ -17,10 +29,10 @@ static struct {
 
 void cow_init(void) {
     cow_on = bootarg_is("cow", "on", true);
-    cow_trace_init();
+    trace_init();
     cow_audit_init();
     cprintf("copy-on-write fork: %s%s\n", cow_on ? "on" : "off (eager copy)",
-            cow_trace_on(TRACE_COW) ? ", tracing" : "");
+            trace_requested(TRACE_COW) ? ", tracing" : "");
 }
 
 bool cow_enabled(void) {
@@ -46,134 +58,133 @@ void cow_fill_memstat(struct memstat *st) {
     st->cow_enabled = cow_on;
 }
 
+/* ---- fork ------------------------------------------------------------------- */
+
 /* The form a present PTE takes on both sides once fork has shared its page. */
 static inline pte_t pte_for_sharing(pte_t pte) {
     return (pte & (PTE_W | PTE_COW)) ? pte_mkcow(pte) : pte;
 }
 
-/* trace=cow: tally the moves cow_share_ptes is about to make (src is unchanged yet). */
-static void trace_sharing(const pte_t *src, size_t first, size_t n) {
+/*
+ * cow_share_ptes' loop, written once and compiled twice: with traced a
+ * constant, the untraced copy has no trace test per page. The globals it
+ * needs are read once into locals (the compiler would reload them after
+ * every store), and the page lookup is pa2page's, inlined.
+ */
+static __always_inline size_t share_loop(pte_t *dst, pte_t *src, size_t first, size_t n,
+                                         bool traced) {
+    struct Page *const frames = pages;
+    const size_t first_ppn = nbase, nframes = npage;
+    size_t shared = 0;
     for (size_t i = first; i < n; i++) {
-        if (pte_present(src[i])) {
-            int ref = page_ref(pte2page(src[i]));
-            cow_vmove(src[i], pte_for_sharing(src[i]));
-            cow_vmove(0, pte_for_sharing(src[i]));
-            cow_pmove(ref, ref + 1);
+        pte_t old = src[i];
+        if (!pte_present(old)) {
+            continue;
         }
+        pte_t pte = pte_for_sharing(old);
+        src[i] = dst[i] = pte;
+        size_t frame = (pte >> PTE_PPN_SHIFT) - first_ppn;
+        assert(frame < nframes);
+        int ref = ++frames[frame].ref;
+        if (traced) {
+            trace_vmove(old, pte);          /* the parent's PTE */
+            trace_vmove(0, pte);            /* the child's */
+            trace_pmove(ref - 1, ref);
+        }
+        shared++;
     }
+    return shared;
 }
 
 /*
  * Share the present PTEs among src[first..n) into dst[first..n)
  * copy-on-write: writable (and already-COW) ones become read-only with
  * PTE_COW on both sides, read-only ones are shared as they are; each
- * page gains a reference. Returns how many were shared; the caller
- * flushes the TLB. This is fork's inner loop, so the globals it needs
- * are read once into locals (the compiler would reload them after every
- * store) and the page lookup is pa2page's, inlined.
+ * page gains a reference. Returns how many; the caller flushes the TLB.
  */
-__noinline size_t cow_share_ptes(pte_t *dst, pte_t *src, size_t first, size_t n) {
-    struct Page *const frames = pages;
-    const size_t first_ppn = nbase, nframes = npage;
-    size_t shared = 0;
-    if (cow_moves_active != NULL) {
-        trace_sharing(src, first, n);
-    }
-    for (size_t i = first; i < n; i++) {
-        pte_t pte = src[i];
-        if (!pte_present(pte)) {
-            continue;
-        }
-        pte = pte_for_sharing(pte);
-        src[i] = dst[i] = pte;
-        size_t frame = (pte >> PTE_PPN_SHIFT) - first_ppn;
-        assert(frame < nframes);
-        frames[frame].ref++;
-        shared++;
-    }
-    return shared;
-}
-
-/* Who is writing: the program, the kernel copying out for it, or memwrite. */
-static const char *fault_origin(uint32_t flags) {
-    if (flags & FAULT_FORCE) {
-        return "forced write";
-    }
-    return (flags & FAULT_KERNEL) ? "copy-out" : "store fault";
-}
-
-/* The state-machine event for this writer and outcome, e.g. "store-copy". */
-static const char *fault_event(char *buf, size_t size, uint32_t flags, const char *outcome) {
-    const char *who = (flags & FAULT_FORCE) ? "forced" : (flags & FAULT_KERNEL) ? "copyout" : "store";
-    snprintf(buf, size, "%s-%s", who, outcome);
-    return buf;
+size_t cow_share_ptes(pte_t *dst, pte_t *src, size_t first, size_t n) {
+    return trace_active != NULL ? share_loop(dst, src, first, n, true)
+                                : share_loop(dst, src, first, n, false);
 }
 
 /*
- * Sole owner: keep the page and give it the rights a write leaves
- * (writable again if the area is). Never fails.
+ * The rights for mapping, on a read fault, a page that another owner
+ * holds (a file's page): read-only, and in a writable area marked COW,
+ * so that the first store gives the process its own copy.
  */
-static int wp_page_reuse(struct vma_struct *vma, uintptr_t la, pte_t *ptep, uint32_t flags) {
-    struct cow_moves moves;
-    cow_moves_begin(&moves, TRACE_COW);
-    pte_t before = *ptep;
-    *ptep = pte_create(PPN(PTE_ADDR(*ptep)), vma_perm_after_write(vma));
-    tlb_invalidate(vma->vm_mm->pgdir, la);
+uint32_t cow_readonly_perm(const struct vma_struct *vma) {
+    uint32_t perm = vma_pte_perm(vma) & ~PTE_W;
+    return (vma->vm_flags & VM_WRITE) ? perm | PTE_COW : perm;
+}
+
+/* ---- the write fault -------------------------------------------------------- */
+
+/* Sole owner: keep the page, with the rights a write leaves. Never fails. */
+static int wp_page_reuse(struct vma_struct *vma, uintptr_t va, pte_t *ptep) {
+    pte_upgrade(ptep, pte_create(PPN(PTE_ADDR(*ptep)), vma_perm_after_write(vma)));
+    tlb_invalidate(vma->vm_mm->pgdir, va);
     stats.reuses++;
-    cow_vmove(before, *ptep);
-    cow_pmove(1, 1);
-    char event[16];
-    cow_moves_end(&moves, moves.on ? fault_event(event, sizeof(event), flags, "reuse") : NULL,
-                  "pid %d %s at 0x%lx: reuse (ref 1)", current_pid(),
-                  fault_origin(flags), la);
     return VM_FAULT_WRITE;
 }
 
 /*
- * Shared (or a file's page): give this process its own copy and drop
+ * Shared (or a file's page): give this mapping its own copy, then drop
  * its reference to the old page. -E_NO_MEM (nothing changed) if no page.
  */
-static int wp_page_copy(struct vma_struct *vma, uintptr_t la, pte_t *ptep, uint32_t flags) {
-    struct cow_moves moves;
-    char event[16];
-    cow_moves_begin(&moves, TRACE_COW);
+static int wp_page_copy(struct vma_struct *vma, uintptr_t va, pte_t *ptep) {
     struct Page *old = pte2page(*ptep), *copy = alloc_page();
     if (copy == NULL) {
-        cow_vmove(*ptep, *ptep);
-        cow_moves_end(&moves, moves.on ? fault_event(event, sizeof(event), flags, "oom") : NULL,
-                      "pid %d %s at 0x%lx: out of memory", current_pid(),
-                      fault_origin(flags), la);
         return -E_NO_MEM;
     }
     memcpy(page2kva(copy), page2kva(old), PGSIZE);
-    set_page_ref(copy, 1);
-    pte_t before = *ptep;
-    *ptep = pte_create(page2ppn(copy), vma_perm_after_write(vma));
-    tlb_invalidate(vma->vm_mm->pgdir, la);
-    int left = page_ref_dec(old);
-    assert(left > 0);
+    page_ref_map(copy);
+    set_pte(ptep, pte_create(page2ppn(copy), vma_perm_after_write(vma)));
+    tlb_invalidate(vma->vm_mm->pgdir, va);
+    int left = page_ref_unmap(old);
+    assert(left > 0);           /* another holder, or we would have reused it */
     stats.copies++;
-    cow_vmove(before, *ptep);
-    cow_pmove(left + 1, left);
-    cow_pmove(0, 1);
-    cow_moves_end(&moves, moves.on ? fault_event(event, sizeof(event), flags, "copy") : NULL,
-                  "pid %d %s at 0x%lx: copy (ref %d -> %d)", current_pid(),
-                  fault_origin(flags), la, left + 1, left);
     return VM_FAULT_WRITE;
+}
+
+/* Name the fault's outcome in the trace: "store-copy", "copyout-reuse", "forced-oom"... */
+static void trace_wp_fault(struct trace_event *ev, uint32_t flags, int ret, bool reuse,
+                           uintptr_t va, pte_t pte, int ref) {
+    static const char *const names[3][3] = {
+        { "store-reuse", "store-copy", "store-oom" },
+        { "copyout-reuse", "copyout-copy", "copyout-oom" },
+        { "forced-reuse", "forced-copy", "forced-oom" },
+    };
+    int who = (flags & FAULT_FORCE) ? 2 : (flags & FAULT_KERNEL) ? 1 : 0;
+    int what = ret < 0 ? 2 : reuse ? 0 : 1;
+    const char *writer = who == 2 ? "forced write" : who == 1 ? "copy-out" : "store fault";
+    if (what == 2) {
+        trace_vmove(pte, pte);          /* the page stays as it was */
+        trace_end(ev, TRACE_COW, names[who][what], "%s at 0x%lx: out of memory", writer, va);
+    } else if (what == 0) {
+        trace_end(ev, TRACE_COW, names[who][what], "%s at 0x%lx: reuse (ref 1)", writer, va);
+    } else {
+        trace_end(ev, TRACE_COW, names[who][what], "%s at 0x%lx: copy (ref %d -> %d)", writer,
+                  va, ref, ref - 1);
+    }
 }
 
 /*
  * A write (by the program, by the kernel on its behalf, or forced by
- * memwrite) hit the present read-only PTE *ptep at la, in an area that
+ * memwrite) hit the present read-only PTE *ptep at va, in an area that
  * allows that write. Decide: an anonymous page that this mapping alone
  * holds is reused; anything else (shared, or a file's page) is copied.
  * Returns VM_FAULT_WRITE, or -E_NO_MEM.
  */
-int do_wp_page(struct vma_struct *vma, uintptr_t la, pte_t *ptep, uint32_t flags) {
+int do_wp_page(struct vma_struct *vma, uintptr_t va, pte_t *ptep, uint32_t flags) {
+    struct trace_event ev;
+    trace_begin(&ev);
     struct Page *page = pte2page(*ptep);
+    int ref = page_ref(page);
+    bool reuse = !PageFile(page) && ref == 1;
     stats.faults++;
-    if (!PageFile(page) && page_ref(page) == 1) {
-        return wp_page_reuse(vma, la, ptep, flags);
+    int ret = reuse ? wp_page_reuse(vma, va, ptep) : wp_page_copy(vma, va, ptep);
+    if (trace_classes != 0) {
+        trace_wp_fault(&ev, flags, ret, reuse, va, *ptep, ref);
     }
-    return wp_page_copy(vma, la, ptep, flags);
+    return ret;
 }

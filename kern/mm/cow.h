@@ -4,29 +4,29 @@
 #include <defs.h>
 #include <memlayout.h>
 #include <memstat.h>
-#include <cow_trace.h>
 
-struct mm_struct;
 struct vma_struct;
 
 /*
- * Copy-on-write. fork (copy_range) maps the parent's writable pages
- * read-only with PTE_COW into both processes and counts the extra
+ * Copy-on-write (cow.c). fork (copy_range) maps the parent's writable
+ * pages read-only with PTE_COW into both processes and counts the extra
  * reference in struct Page.ref; a store to such a page faults and
  * do_wp_page either reuses the page (ref == 1) or copies it.
  */
-void cow_init(void);
-bool cow_enabled(void);
-size_t cow_share_ptes(pte_t *dst, pte_t *src, size_t first, size_t n);
-int do_wp_page(struct vma_struct *vma, uintptr_t la, pte_t *ptep, uint32_t flags);
+void cow_init(void);                         /* read cow=; print the mode */
+bool cow_enabled(void);                      /* does fork share (cow=on)? */
+size_t cow_share_ptes(pte_t *dst, pte_t *src, size_t first, size_t n);  /* fork's sharing */
+uint32_t cow_readonly_perm(const struct vma_struct *vma);  /* rights for someone else's page */
+int do_wp_page(struct vma_struct *vma, uintptr_t va, pte_t *ptep, uint32_t flags);
 void cow_count_fork(size_t shared, size_t copied);
-size_t cow_shared_total(void);
-void cow_fill_memstat(struct memstat *st);
+size_t cow_shared_total(void);               /* PTEs shared at fork since boot */
+void cow_fill_memstat(struct memstat *st);   /* the COW counters of memstat() */
 
-void check_cow(void);
-bool check_cow_invariants(void);
-void cow_audit_init(void);
-void cow_audit_at_exit(void);
-bool cow_audit_report(void);
+/* cow_check.c: the audit and the boot self-test */
+void check_cow(void);                        /* fork a small space by hand: share, copy, reuse */
+bool check_cow_invariants(void);             /* the audit over every address space */
+void cow_audit_init(void);                   /* read audit= */
+void cow_audit_at_exit(void);                /* the audit at a process exit */
+bool cow_audit_report(void);                 /* the final verdict, once all have quit */
 
 #endif /* !__KERN_MM_COW_H__ */

@@ -1,5 +1,5 @@
 #include <cow.h>
-#include <pmm.h>
+#include <pgtable.h>
 #include <vmm.h>
 #include <proc.h>
 #include <kmalloc.h>

@@ -1,17 +1,19 @@
 #include <vmm.h>
-#include <pmm.h>
+#include <pgtable.h>
 #include <cow.h>
 #include <fs.h>
 #include <gup.h>
 #include <string.h>
+#include <stdio.h>
 #include <error.h>
-#include <proc.h>
+#include <riscv.h>
 
 /*
- * handle_mm_fault: what to do when an access finds no usable PTE. It is
- * reached from a user page fault (do_pgfault), from the kernel's own
- * copy-in/copy-out (uaccess.c) and from get-user-pages (gup.c). First
- * the area must allow the access; then the outcome depends on the PTE:
+ * Page faults. do_pgfault is the entry from a user trap; handle_mm_fault
+ * makes an access possible and is also reached from the kernel's own
+ * user copies (uaccess.c) and from get-user-pages (gup.c). First the
+ * area must allow the access (vma_allows, the one rule); then the
+ * outcome depends on the PTE:
  *
  *   no PTE, anonymous area      do_anonymous_page: a new zeroed page
  *   no PTE, file area, read     do_read_fault: the file's own page, read-only
@@ -33,6 +35,15 @@ uint32_t vma_pte_perm(const struct vma_struct *vma) {
         perm |= PTE_X;
     }
     return perm;
+}
+
+/*
+ * The rights a page gets after a write fault: software-dirty, and
+ * writable only if the area is (Linux's maybe_mkwrite(pte_mkdirty())).
+ * A forced write into a read-only private area leaves it read-only.
+ */
+uint32_t vma_perm_after_write(const struct vma_struct *vma) {
+    return vma_pte_perm(vma) | PTE_SOFTDIRTY;
 }
 
 /*
@@ -58,74 +69,34 @@ bool vma_allows(const struct vma_struct *vma, uint32_t flags) {
     return (vma->vm_flags & (VM_READ | VM_WRITE)) != 0;
 }
 
-/* The file page that address la of a file area maps, or NULL past the end. */
-static struct Page *vma_file_page(const struct vma_struct *vma, uintptr_t la) {
-    return inode_page(vma->vm_file, vma->vm_pgoff + (la - vma->vm_start) / PGSIZE);
+/* The file page that address va of a file area maps, or NULL past the end. */
+static struct Page *vma_file_page(const struct vma_struct *vma, uintptr_t va) {
+    return inode_page(vma->vm_file, vma->vm_pgoff + (va - vma->vm_start) / PGSIZE);
 }
 
-/*
- * The rights a page gets after a write fault: software-dirty, and
- * writable only if the area is (Linux's maybe_mkwrite(pte_mkdirty())).
- * A forced write into a read-only private area leaves it read-only.
- */
-uint32_t vma_perm_after_write(const struct vma_struct *vma) {
-    return vma_pte_perm(vma) | PTE_SOFTDIRTY;
-}
-
-/* Report the new mapping at la (ref went from ref_before) as event `event`. */
-static void trace_new_mapping(struct vma_struct *vma, uintptr_t la, int ref_before,
-                              struct cow_moves *moves, const char *event) {
-    if (moves->on) {
-        cow_vmove(0, *get_pte(vma->vm_mm->pgdir, la, false));
-        cow_pmove(ref_before, ref_before + 1);
-    }
-    cow_moves_end(moves, event, "pid %d %s at 0x%lx", current_pid(), event, la);
-}
-
-static int do_anonymous_page(struct vma_struct *vma, uintptr_t la, uint32_t flags) {
+/* A zeroed page, writable at once if this is a write. 0 or -E_NO_MEM. */
+static int do_anonymous_page(struct vma_struct *vma, uintptr_t va, uint32_t flags) {
     uint32_t perm = (flags & FAULT_WRITE) ? vma_perm_after_write(vma) : vma_pte_perm(vma);
-    struct cow_moves moves;
-    cow_moves_begin(&moves, TRACE_FAULT);
-    if (pgdir_alloc_page(vma->vm_mm->pgdir, la, perm) == NULL) {
-        cow_moves_end(&moves, "zero-fill-oom", "pid %d zero-fill at 0x%lx: out of memory",
-                      current_pid(), la);
-        return -E_NO_MEM;
-    }
-    trace_new_mapping(vma, la, 0, &moves, "zero-fill");
-    return 0;
+    return pgdir_alloc_page(vma->vm_mm->pgdir, va, perm) != NULL ? 0 : -E_NO_MEM;
 }
 
 /*
- * Map the file's own page, read-only: in a writable private area with
- * PTE_COW, so that the first store copies it. No copy is made here.
+ * Map the file's own page, read-only (in a writable private area with
+ * PTE_COW, so that the first store copies it). No copy is made here.
+ * 0, -E_FAULT past the end of the file, -E_NO_MEM.
  */
-static int do_read_fault(struct vma_struct *vma, uintptr_t la) {
-    struct Page *page = vma_file_page(vma, la);
+static int do_read_fault(struct vma_struct *vma, uintptr_t va) {
+    struct Page *page = vma_file_page(vma, va);
     if (page == NULL) {
         return -E_FAULT;
     }
-    uint32_t perm = vma_pte_perm(vma) & ~PTE_W;
-    if (vma->vm_flags & VM_WRITE) {
-        perm |= PTE_COW;
-    }
-    if (gup_hugedirty()) {
-        perm |= PTE_SOFTDIRTY;      /* the deliberate bug: a read marks it dirty */
-    }
-    struct cow_moves moves;
-    cow_moves_begin(&moves, TRACE_FAULT);
-    int ref = page_ref(page);
-    if (page_insert(vma->vm_mm->pgdir, page, la, perm) != 0) {
-        cow_moves_end(&moves, "file-map-oom", "pid %d file-map at 0x%lx: out of memory",
-                      current_pid(), la);
-        return -E_NO_MEM;
-    }
-    trace_new_mapping(vma, la, ref, &moves, "file-map");
-    return 0;
+    uint32_t perm = dirtycow_read_fault_perm(cow_readonly_perm(vma));
+    return page_insert(vma->vm_mm->pgdir, page, va, perm);
 }
 
 /* A write to a file page not yet mapped: map a private copy of it. */
-static int do_cow_fault(struct vma_struct *vma, uintptr_t la) {
-    struct Page *file_page = vma_file_page(vma, la), *copy;
+static int do_cow_fault(struct vma_struct *vma, uintptr_t va) {
+    struct Page *file_page = vma_file_page(vma, va), *copy;
     if (file_page == NULL) {
         return -E_FAULT;
     }
@@ -133,23 +104,45 @@ static int do_cow_fault(struct vma_struct *vma, uintptr_t la) {
         return -E_NO_MEM;
     }
     memcpy(page2kva(copy), page2kva(file_page), PGSIZE);
-    struct cow_moves moves;
-    cow_moves_begin(&moves, TRACE_FAULT);
-    if (page_insert(vma->vm_mm->pgdir, copy, la, vma_perm_after_write(vma)) != 0) {
+    int ret = page_insert(vma->vm_mm->pgdir, copy, va, vma_perm_after_write(vma));
+    if (ret != 0) {
         free_page(copy);
-        cow_moves_end(&moves, "file-copy-oom", "pid %d file-copy at 0x%lx: out of memory",
-                      current_pid(), la);
-        return -E_NO_MEM;
     }
-    trace_new_mapping(vma, la, 0, &moves, "file-copy");
-    return 0;
+    return ret;
+}
+
+/* The first touch of a page: fill it in as the area says; the trace names it. */
+static int do_fault(struct vma_struct *vma, uintptr_t va, uint32_t flags) {
+    struct trace_event ev;
+    trace_begin(&ev);
+    const char *what;
+    int ret;
+    if (vma->vm_file == NULL) {
+        what = "zero-fill";
+        ret = do_anonymous_page(vma, va, flags);
+    } else if (flags & FAULT_WRITE) {
+        what = "file-copy";
+        ret = do_cow_fault(vma, va);
+    } else {
+        what = "file-map";
+        ret = do_read_fault(vma, va);
+    }
+    if (ret == -E_NO_MEM) {
+        char name[16];
+        snprintf(name, sizeof(name), "%s-oom", what);
+        trace_end(&ev, TRACE_FAULT, name, "%s at 0x%lx: out of memory", what, va);
+    } else {
+        trace_end(&ev, TRACE_FAULT, ret == 0 ? what : NULL, "%s at 0x%lx", what, va);
+    }
+    return ret;
 }
 
 /*
- * Make the access described by flags (FAULT_xxx) at addr possible.
- * Returns 0 or VM_FAULT_WRITE (a write broke COW) when the access can
- * be retried, -E_FAULT when no area allows it (a user access then kills
- * the process), -E_NO_MEM when it is allowed but memory ran out.
+ * Make the access described by flags (FAULT_xxx) at addr possible; mm's
+ * lock is held. Returns 0 or VM_FAULT_WRITE (a write broke COW) when the
+ * access can be retried, -E_FAULT when no area allows it (a user access
+ * then kills the program), -E_NO_MEM when it is allowed but memory ran
+ * out.
  */
 int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags) {
     assert(rwsem_is_locked(&mm->mmap_lock));
@@ -157,20 +150,43 @@ int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags) {
     if (vma == NULL || addr < vma->vm_start || !vma_allows(vma, flags)) {
         return -E_FAULT;
     }
-    uintptr_t la = ROUNDDOWN(addr, PGSIZE);
-    pte_t *ptep = get_pte(mm->pgdir, la, true);
+    uintptr_t va = ROUNDDOWN(addr, PGSIZE);
+    pte_t *ptep = get_pte(mm->pgdir, va, true);
     if (ptep == NULL) {
         return -E_NO_MEM;
     }
     if (!pte_present(*ptep)) {
-        if (vma->vm_file == NULL) {
-            return do_anonymous_page(vma, la, flags);
-        }
-        return (flags & FAULT_WRITE) ? do_cow_fault(vma, la) : do_read_fault(vma, la);
+        return do_fault(vma, va, flags);
     }
     if ((flags & FAULT_WRITE) && !pte_writable(*ptep)) {
-        return do_wp_page(vma, la, ptep, flags);
+        return do_wp_page(vma, va, ptep, flags);
     }
-    tlb_invalidate(mm->pgdir, la);
+    tlb_invalidate(mm->pgdir, va);
     return 0;
+}
+
+/*
+ * The page-fault entry from trap(): cause is scause (a load, store or
+ * instruction page fault), addr is stval. 0 when the access can be
+ * retried, else handle_mm_fault's error.
+ */
+int do_pgfault(struct mm_struct *mm, uintptr_t cause, uintptr_t addr) {
+    uint32_t flags;
+    switch (cause) {
+    case CAUSE_LOAD_PAGE_FAULT:
+        flags = 0;
+        break;
+    case CAUSE_STORE_PAGE_FAULT:
+        flags = FAULT_WRITE;
+        break;
+    case CAUSE_FETCH_PAGE_FAULT:
+        flags = FAULT_EXEC;
+        break;
+    default:
+        return -E_FAULT;
+    }
+    mmap_read_lock(mm);
+    int ret = handle_mm_fault(mm, addr, flags);
+    mmap_read_unlock(mm);
+    return ret < 0 ? ret : 0;
 }

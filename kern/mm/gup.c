@@ -1,6 +1,6 @@
 #include <gup.h>
 #include <vmm.h>
-#include <pmm.h>
+#include <pgtable.h>
 #include <proc.h>
 #include <sched.h>
 #include <kmalloc.h>
@@ -21,57 +21,18 @@
 
 #define MEMWRITE_MAX (4 * PGSIZE)   /* bytes one memwrite call may write */
 
-static enum dirtycow_mode mode = DIRTYCOW_FIX2022;
-static bool hugedirty;          /* bug switch: a read fault marks the PTE dirty */
 static long resched_at = -1;    /* gup_resched=K: always yield at retry K */
-static bool tracing;
-
-static const char *const mode_names[] = {
-    [DIRTYCOW_VULNERABLE] = "vulnerable",
-    [DIRTYCOW_FIX2016] = "fix2016",
-    [DIRTYCOW_FIX2022] = "fix2022",
-};
+static bool tracing;            /* trace=gup */
 
 void gup_init(void) {
-    for (int m = 0; m < (int)ARRAY_SIZE(mode_names); m++) {
-        if (bootarg_is("dirtycow", mode_names[m], false)) {
-            mode = m;
-        }
-    }
-    hugedirty = bootarg_is("hugedirty", "", false) || bootarg_is("hugedirty", "on", false);
     resched_at = bootarg_long("gup_resched", -1);
     tracing = bootarg_has("trace", "gup");
-    cprintf("dirtycow: forced writes follow the %s rules%s\n", mode_names[mode],
-            hugedirty ? ", hugedirty bug on" : "");
-}
-
-bool gup_hugedirty(void) {
-    return hugedirty;
+    dirtycow_init();
 }
 
 static void gup_trace(uintptr_t addr, int retry, const char *what) {
     if (tracing) {
         cprintf("gup: pid %d 0x%lx retry %d: %s\n", current->pid, addr, retry, what);
-    }
-}
-
-/*
- * May a lookup for writing use this read-only PTE? Each mode gives
- * Linux's answer of its time (can_follow_write_pte).
- */
-static bool can_follow_write_pte(pte_t pte, struct Page *page, struct vma_struct *vma,
-                                 uint32_t foll_flags) {
-    if (pte_writable(pte)) {
-        return true;
-    }
-    switch (mode) {
-    case DIRTYCOW_FIX2016:      /* 19be0eaffa3a: COW already broken, and the page is dirty */
-        return (foll_flags & FOLL_FORCE) && (foll_flags & FOLL_COW) && (pte & PTE_SOFTDIRTY);
-    case DIRTYCOW_FIX2022:      /* 5535be309971: only our own private anonymous page */
-        return (foll_flags & FOLL_FORCE) && !(vma->vm_flags & (VM_SHARED | VM_WRITE)) &&
-               (vma->vm_flags & VM_MAYWRITE) && !PageFile(page) && page_ref(page) == 1;
-    default:                    /* 4.8: never; the caller dropped FOLL_WRITE instead */
-        return false;
     }
 }
 
@@ -82,7 +43,8 @@ static struct Page *follow_page(struct vma_struct *vma, uintptr_t addr, uint32_t
         return NULL;
     }
     struct Page *page = pte2page(*ptep);
-    if ((foll_flags & FOLL_WRITE) && !can_follow_write_pte(*ptep, page, vma, foll_flags)) {
+    if ((foll_flags & FOLL_WRITE) && !pte_writable(*ptep) &&
+        !dirtycow->can_follow_write(*ptep, page, vma, foll_flags)) {
         return NULL;
     }
     return page;
@@ -96,8 +58,9 @@ static uint32_t foll_fault_flags(uint32_t foll_flags) {
 
 /*
  * Fault the page in as the lookup asks. When the fault broke COW in an
- * area the process may not write, 4.8 stopped asking for write access
- * (the bug); fix2016 remembers the break in FOLL_COW instead.
+ * area the process may not write, the era decides what the lookup does
+ * about it: 4.8 stopped asking for write access (the bug), fix2016
+ * remembers the break in FOLL_COW.
  */
 static int faultin_page(struct vma_struct *vma, uintptr_t addr, uint32_t *foll_flags,
                         int retry) {
@@ -107,15 +70,7 @@ static int faultin_page(struct vma_struct *vma, uintptr_t addr, uint32_t *foll_f
         return ret;
     }
     if ((ret & VM_FAULT_WRITE) && !(vma->vm_flags & VM_WRITE)) {
-        if (mode == DIRTYCOW_VULNERABLE) {
-            *foll_flags &= ~FOLL_WRITE;
-            gup_trace(addr, retry, "fault broke COW; dropping FOLL_WRITE");
-        } else if (mode == DIRTYCOW_FIX2016) {
-            *foll_flags |= FOLL_COW;
-            gup_trace(addr, retry, "fault broke COW; setting FOLL_COW");
-        } else {
-            gup_trace(addr, retry, "fault broke COW");
-        }
+        gup_trace(addr, retry, dirtycow->cow_broken(foll_flags));
     } else {
         gup_trace(addr, retry, (fault_flags & FAULT_WRITE) ? "write fault" : "read fault");
     }

@@ -1,11 +1,169 @@
 #include <vmm.h>
-#include <pmm.h>
+#include <pgtable.h>
 #include <proc.h>
 #include <fs.h>
 #include <mman.h>
+#include <stdio.h>
 #include <error.h>
 
-/* mmap and madvise: user requests turned into areas (vmm.c does the work). */
+/*
+ * Changing the areas of an address space: mm_map and mm_map_file add
+ * one, mm_unmap removes a range, mm_zap drops a range's pages but keeps
+ * the areas. Below them, the system calls that use them: mmap, munmap,
+ * madvise and brk. Each takes the mm's lock: for writing when the areas
+ * change, for reading when only pages go (madvise).
+ */
+
+/* Page-aligned [*start, *end) for [addr, addr + len), or false if not user space. */
+static bool user_range(uintptr_t addr, size_t len, uintptr_t *start, uintptr_t *end) {
+    *start = ROUNDDOWN(addr, PGSIZE);
+    *end = ROUNDUP(addr + len, PGSIZE);
+    return len != 0 && addr + len > addr && USER_ACCESS(*start, *end);
+}
+
+/* Is [start, end) free of areas? */
+static bool range_free(struct mm_struct *mm, uintptr_t start, uintptr_t end) {
+    struct vma_struct *vma = find_vma(mm, start);
+    return vma == NULL || end <= vma->vm_start;
+}
+
+/*
+ * Add the anonymous area [addr, addr + len) with vm_flags, extending the
+ * anonymous area just below when it ends at addr with the same flags.
+ * Returns 0, -E_INVAL if the range is not user space or overlaps an
+ * area, -E_NO_MEM.
+ */
+int mm_map(struct mm_struct *mm, uintptr_t addr, size_t len, uint32_t vm_flags,
+           struct vma_struct **vma_store) {
+    uintptr_t start, end;
+    if (!user_range(addr, len, &start, &end) || !range_free(mm, start, end)) {
+        return -E_INVAL;
+    }
+    struct vma_struct *vma = start > USERBASE ? find_vma(mm, start - 1) : NULL;
+    if (vma != NULL && vma->vm_end == start && vma->vm_flags == vm_flags &&
+        vma->vm_file == NULL) {
+        vma->vm_end = end;              /* grow the neighbour (e.g. the heap) */
+    } else {
+        if ((vma = vma_create(start, end, vm_flags)) == NULL) {
+            return -E_NO_MEM;
+        }
+        insert_vma_struct(mm, vma);
+    }
+    if (vma_store != NULL) {
+        *vma_store = vma;
+    }
+    return 0;
+}
+
+/* Add an area mapping `file` from its page pgoff on. Returns as mm_map. */
+int mm_map_file(struct mm_struct *mm, uintptr_t addr, size_t len, uint32_t vm_flags,
+                struct inode *file, size_t pgoff) {
+    uintptr_t start, end;
+    if (!user_range(addr, len, &start, &end) || !range_free(mm, start, end)) {
+        return -E_INVAL;
+    }
+    struct vma_struct *vma = vma_create(start, end, vm_flags);
+    if (vma == NULL) {
+        return -E_NO_MEM;
+    }
+    vma->vm_file = file;
+    vma->vm_pgoff = pgoff;
+    insert_vma_struct(mm, vma);
+    return 0;
+}
+
+/* The highest free gap of len bytes below the mmap top, or 0 if none. */
+uintptr_t mm_find_free(struct mm_struct *mm, size_t len) {
+    len = ROUNDUP(len, PGSIZE);
+    uintptr_t top = UMMAPTOP;
+    list_entry_t *le = &mm->mmap_list;
+    while ((le = list_prev(le)) != &mm->mmap_list && len <= top) {
+        struct vma_struct *vma = le2vma(le, list_link);
+        if (vma->vm_start >= top) {
+            continue;
+        }
+        if (vma->vm_end <= top - len) {
+            break;                      /* the gap [vm_end, top) fits */
+        }
+        top = vma->vm_start;
+    }
+    return (len <= top && top - len >= USERBASE) ? top - len : 0;
+}
+
+/*
+ * Remove [addr, addr + len) from the address space: pages lose their
+ * references, areas are cut or dropped. Returns 0, -E_INVAL for a range
+ * outside user space, -E_NO_MEM if an area had to be split and could not.
+ */
+int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len) {
+    uintptr_t start, end;
+    if (!user_range(addr, len, &start, &end)) {
+        return -E_INVAL;
+    }
+    struct vma_struct *vma;
+    struct unmap_count count = { 0, 0 };
+    struct trace_event ev;
+    int ret = 0;
+    trace_begin(&ev);
+    while ((vma = find_vma(mm, start)) != NULL && vma->vm_start < end) {
+        uintptr_t lo = MAX(start, vma->vm_start), hi = MIN(end, vma->vm_end);
+        if (vma->vm_start < lo && hi < vma->vm_end) {
+            struct vma_struct *tail = vma_create(hi, vma->vm_end, vma->vm_flags);
+            if (tail == NULL) {
+                ret = -E_NO_MEM;
+                break;
+            }
+            tail->vm_file = vma->vm_file;
+            tail->vm_pgoff = vma->vm_pgoff + (hi - vma->vm_start) / PGSIZE;
+            vma->vm_end = lo;
+            insert_vma_struct(mm, tail);
+        } else if (vma->vm_start < lo) {
+            vma->vm_end = lo;
+        } else if (hi < vma->vm_end) {
+            vma->vm_pgoff += (hi - vma->vm_start) / PGSIZE;
+            vma->vm_start = hi;
+        } else {
+            remove_vma_struct(mm, vma);
+        }
+        unmap_range(mm->pgdir, lo, hi, &count);
+        start = hi;
+    }
+    unmap_trace_end(&ev, "munmap", &count);
+    return ret;
+}
+
+/*
+ * madvise(MADV_DONTNEED): drop the pages of [addr, addr + len) but keep
+ * the areas; the next touch faults in a fresh page (zeroed, or the
+ * file's). Returns 0, -E_INVAL, or -E_NO_MEM if part of the range is
+ * not mapped (the mapped parts are still dropped), as Linux does.
+ */
+int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len) {
+    uintptr_t start, end;
+    if (addr % PGSIZE != 0 || !user_range(addr, len, &start, &end)) {
+        return -E_INVAL;
+    }
+    int ret = 0;
+    uintptr_t la = start;
+    struct vma_struct *vma;
+    struct unmap_count count = { 0, 0 };
+    struct trace_event ev;
+    trace_begin(&ev);
+    while (la < end && (vma = find_vma(mm, la)) != NULL && vma->vm_start < end) {
+        if (la < vma->vm_start) {
+            ret = -E_NO_MEM;
+        }
+        uintptr_t lo = MAX(la, vma->vm_start), hi = MIN(end, vma->vm_end);
+        unmap_range(mm->pgdir, lo, hi, &count);
+        la = hi;
+    }
+    char what[40];
+    snprintf(what, sizeof(what), "madvise(DONTNEED) at 0x%lx", start);
+    unmap_trace_end(&ev, what, &count);
+    return la < end ? -E_NO_MEM : ret;
+}
+
+/* ---- the system calls -------------------------------------------------- */
 
 /* Area flags for mmap's prot and flags; private mappings may be force-written. */
 static uint32_t mmap_vm_flags(int prot, int flags) {
@@ -121,4 +279,31 @@ int do_madvise(uintptr_t addr, size_t len, int advice) {
     default:
         return -E_INVAL;
     }
+}
+
+/*
+ * Move the heap's end to addr (0: just ask). Growing maps a new area
+ * whose pages arrive on first touch; shrinking unmaps whole pages.
+ * *brk_store gets the break after the call. 0, -E_INVAL, -E_NO_MEM.
+ */
+int do_brk(uintptr_t addr, uintptr_t *brk_store) {
+    struct mm_struct *mm = current->mm;
+    int ret = 0;
+    mmap_write_lock(mm);
+    if (addr != 0) {
+        uintptr_t old_end = ROUNDUP(mm->brk, PGSIZE), new_end = ROUNDUP(addr, PGSIZE);
+        if (addr < mm->brk_start || new_end < addr) {
+            ret = -E_INVAL;
+        } else if (new_end > old_end) {
+            ret = mm_map(mm, old_end, new_end - old_end, VM_READ | VM_WRITE, NULL);
+        } else if (new_end < old_end) {
+            ret = mm_unmap(mm, new_end, old_end - new_end);
+        }
+        if (ret == 0) {
+            mm->brk = addr;
+        }
+    }
+    *brk_store = mm->brk;
+    mmap_write_unlock(mm);
+    return ret;
 }

@@ -1,4 +1,4 @@
-#include <pmm.h>
+#include <pgtable.h>
 #include <cow.h>
 #include <string.h>
 #include <stdio.h>
@@ -63,11 +63,8 @@ struct Page *get_page(pde_t *pgdir, uintptr_t va, pte_t **ptep_store) {
  */
 static bool zap_pte(pte_t *ptep) {
     struct Page *page = pte2page(*ptep);
-    int ref = page_ref_dec(page);
-    cow_vmove(*ptep, 0);
-    cow_pmove(ref + 1, ref);
-    *ptep = 0;
-    if (ref == 0) {
+    set_pte(ptep, 0);
+    if (page_ref_unmap(page) == 0) {
         free_page(page);
         return true;
     }
@@ -96,23 +93,20 @@ void page_remove(pde_t *pgdir, uintptr_t va) {
 
 /*
  * Map page at va with perm (plus V), replacing whatever was there; the
- * page gains a reference. Returns 0, or -E_NO_MEM if a page table could
- * not be allocated (then nothing changed).
+ * page gains a reference (unless it was already the one mapped there).
+ * Returns 0, or -E_NO_MEM if a page table could not be allocated (then
+ * nothing changed).
  */
 int page_insert(pde_t *pgdir, struct Page *page, uintptr_t va, uint32_t perm) {
     pte_t *ptep = get_pte(pgdir, va, true);
     if (ptep == NULL) {
         return -E_NO_MEM;
     }
-    page_ref_inc(page);
-    if (pte_present(*ptep)) {
-        if (pte2page(*ptep) == page) {
-            page_ref_dec(page);
-        } else {
-            page_remove_pte(pgdir, va, ptep);
-        }
+    if (!pte_present(*ptep) || pte2page(*ptep) != page) {
+        page_remove_pte(pgdir, va, ptep);
+        page_ref_map(page);
     }
-    *ptep = pte_create(page2ppn(page), perm);
+    set_pte(ptep, pte_create(page2ppn(page), perm));
     tlb_invalidate(pgdir, va);
     return 0;
 }
@@ -249,11 +243,9 @@ static int copy_ptes(pte_t *dst, pte_t *src, size_t first, size_t n, size_t *cop
             return -E_NO_MEM;
         }
         memcpy(page2kva(copy), page2kva(pte2page(src[i])), PGSIZE);
-        set_page_ref(copy, 1);
+        page_ref_map(copy);
         pte_t pte = pte_is_cow(src[i]) ? pte_mkwrite(src[i]) : src[i];
-        dst[i] = pte_create(page2ppn(copy), pte_perm(pte));
-        cow_vmove(0, dst[i]);
-        cow_pmove(0, 1);
+        set_pte(&dst[i], pte_create(page2ppn(copy), pte_perm(pte)));
         (*copied)++;
     }
     return 0;
@@ -309,7 +301,7 @@ int copy_range(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, bool shar
 /* One run of consecutive pages with the same rights, as print_pgdir shows it. */
 struct run {
     uintptr_t start, end;
-    uint32_t perm;
+    pte_t pte;          /* the rights of its pages (the page number is cleared) */
 };
 
 static void print_run(const struct run *r) {
@@ -317,19 +309,19 @@ static void print_run(const struct run *r) {
         return;
     }
     cprintf("  [%016lx, %016lx) %6d pages  %c%c%c%c%s\n", r->start, r->end,
-            (int)((r->end - r->start) / PGSIZE), (r->perm & PTE_R) ? 'r' : '-',
-            (r->perm & PTE_W) ? 'w' : '-', (r->perm & PTE_X) ? 'x' : '-',
-            (r->perm & PTE_U) ? 'u' : '-', (r->perm & PTE_COW) ? " cow" : "");
+            (int)((r->end - r->start) / PGSIZE), (r->pte & PTE_R) ? 'r' : '-',
+            (r->pte & PTE_W) ? 'w' : '-', (r->pte & PTE_X) ? 'x' : '-',
+            (r->pte & PTE_U) ? 'u' : '-', pte_is_cow(r->pte) ? " cow" : "");
 }
 
 /* walk_pgdir's leaf callback for print_pgdir: extend the run or start a new one. */
 static void print_leaf(pte_t *ptep, uintptr_t va, int level, void *arg) {
     struct run *r = arg;
-    uint32_t perm = pte_perm(*ptep) & (PTE_USER | PTE_COW);
-    if (va != r->end || perm != r->perm) {
+    pte_t perm = pte_perm(*ptep) & ~(PTE_G | PTE_A | PTE_D | PTE_SOFTDIRTY);
+    if (va != r->end || perm != r->pte) {
         print_run(r);
         r->start = va;
-        r->perm = perm;
+        r->pte = perm;
     }
     r->end = va + PT_SPAN(level);
 }

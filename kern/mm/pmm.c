@@ -1,4 +1,4 @@
-#include <pmm.h>
+#include <pgtable.h>
 #include <default_pmm.h>
 #include <string.h>
 #include <stdio.h>
@@ -13,7 +13,7 @@ size_t npage;
 size_t nbase;
 
 pde_t *boot_pgdir;
-uintptr_t boot_cr3;
+uintptr_t boot_pgdir_pa;
 
 const struct pmm_manager *pmm_manager;
 
@@ -140,8 +140,9 @@ static void boot_map_segment(pde_t *pgdir, uintptr_t la, size_t size, uintptr_t 
     }
 }
 
-void lcr3(uintptr_t cr3) {
-    write_csr(satp, SATP_SV39 | (cr3 >> PGSHIFT));
+/* Translate through the page table at physical address pgdir_pa from now on. */
+void load_pgdir(uintptr_t pgdir_pa) {
+    write_csr(satp, SATP_SV39 | (pgdir_pa >> PGSHIFT));
     sfence_vma();
 }
 
@@ -156,7 +157,7 @@ static void setup_boot_pgdir(uint64_t mem_base) {
     set_page_ref(root, 1);
     boot_pgdir = page2kva(root);
     memset(boot_pgdir, 0, PGSIZE);
-    boot_cr3 = PADDR(boot_pgdir);
+    boot_pgdir_pa = PADDR(boot_pgdir);
 
     uintptr_t text = KERNBASE, ro = (uintptr_t)etext, rw = (uintptr_t)erodata;
     uintptr_t top = (uintptr_t)KADDR(mem_base + (npage << PGSHIFT));
@@ -164,7 +165,7 @@ static void setup_boot_pgdir(uint64_t mem_base) {
     boot_map_segment(boot_pgdir, text, ro - text, PADDR(text), PTE_R | PTE_X | PTE_G);
     boot_map_segment(boot_pgdir, ro, rw - ro, PADDR(ro), PTE_R | PTE_G);
     boot_map_segment(boot_pgdir, rw, top - rw, PADDR(rw), PTE_R | PTE_W | PTE_G);
-    lcr3(boot_cr3);
+    load_pgdir(boot_pgdir_pa);
 }
 
 void pmm_init(uint64_t mem_base, uint64_t mem_size) {

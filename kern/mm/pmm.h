@@ -5,6 +5,13 @@
 #include <mmu.h>
 #include <memlayout.h>
 #include <assert.h>
+#include <cow_trace.h>
+
+/*
+ * Physical memory: struct Page for every page of RAM, the allocator
+ * (pmm.c, behind a pluggable pmm_manager), the kernel's own page table,
+ * and allocation failures on purpose (failalloc.c).
+ */
 
 /*
  * A physical memory manager hands out runs of contiguous pages. The
@@ -26,53 +33,29 @@ extern struct Page *pages;      /* one per page of RAM, from mem_base */
 extern size_t npage;            /* entries in pages[] */
 extern size_t nbase;            /* physical page number of pages[0] */
 extern pde_t *boot_pgdir;       /* the kernel's page table (kernel address) */
-extern uintptr_t boot_cr3;      /* ... and its physical address */
+extern uintptr_t boot_pgdir_pa; /* ... and its physical address */
 
-void pmm_init(uint64_t mem_base, uint64_t mem_size);
-
-struct Page *alloc_pages(size_t n);
+/* pmm.c */
+void pmm_init(uint64_t mem_base, uint64_t mem_size);         /* allocator, kernel page table, checks */
+struct Page *alloc_pages(size_t n);                          /* n contiguous pages, or NULL */
 void free_pages(struct Page *base, size_t n);
 size_t nr_free_pages(void);
-size_t nr_total_pages(void);
-size_t nr_pages_allocated(void);
-
-/* failalloc.c: allocation failures on purpose (boot argument failalloc=, system call) */
-void failalloc_init(void);
-void failalloc_arm(void);
-bool failalloc_now(void);
-int do_failalloc(long n);
-uint64_t failalloc_failures(void);
-uint64_t failalloc_seen(void);
+size_t nr_total_pages(void);                                 /* pages the allocator manages */
+size_t nr_pages_allocated(void);                             /* successful allocations since boot */
+void load_pgdir(uintptr_t pgdir_pa);                         /* translate through this table now */
 
 #define alloc_page() alloc_pages(1)
 #define free_page(page) free_pages(page, 1)
 
-/* pgtable.c: page tables */
-pte_t *get_pte(pde_t *pgdir, uintptr_t va, bool create);
-struct Page *get_page(pde_t *pgdir, uintptr_t va, pte_t **ptep_store);
-void page_remove(pde_t *pgdir, uintptr_t va);
-int page_insert(pde_t *pgdir, struct Page *page, uintptr_t va, uint32_t perm);
-bool page_remove_pte(pde_t *pgdir, uintptr_t va, pte_t *ptep);
-void tlb_invalidate(pde_t *pgdir, uintptr_t va);
-struct Page *pgdir_alloc_page(pde_t *pgdir, uintptr_t va, uint32_t perm);
-/* What unmap_range did: pages unmapped, and how many of them were freed. */
-struct unmap_count {
-    size_t unmapped, freed;
-};
-void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end, struct unmap_count *count);
-void free_pgtables(pde_t *pgdir, uintptr_t start, uintptr_t end);
-int copy_range(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, bool share);
-void lcr3(uintptr_t cr3);
+/* failalloc.c: allocation failures on purpose (boot argument failalloc=, system call) */
+void failalloc_init(void);                                   /* read failalloc= */
+void failalloc_arm(void);                                    /* start counting (the program starts) */
+bool failalloc_now(void);                                    /* should this allocation fail? */
+int do_failalloc(long n);                                    /* the nth allocation from now fails */
+uint64_t failalloc_failures(void);                           /* how many failed on purpose */
+uint64_t failalloc_seen(void);                               /* how many were counted */
 
-/* What walk_pgdir calls for each present entry (any may be NULL); arg is passed on. */
-struct pt_walk {
-    void (*leaf)(pte_t *ptep, uintptr_t va, int level, void *arg);   /* maps memory */
-    void (*table)(pde_t *pdep, uintptr_t va, int level, void *arg);  /* after its table */
-    void (*bad)(pte_t *ptep, uintptr_t va, int level, void *arg);    /* neither: malformed */
-    void *arg;
-};
-void walk_pgdir(pde_t *pgdir, uintptr_t first, uintptr_t last, const struct pt_walk *walk);
-void print_pgdir(pde_t *pgdir);
+/* pmm_check.c: boot self-tests */
 void check_alloc_page(void);
 void check_pgdir(void);
 void check_boot_pgdir(void);
@@ -119,10 +102,25 @@ static inline pte_t *pde2table(pde_t pde) {
     return KADDR(PTE_ADDR(pde));
 }
 
+/* The reference count as it is: page tables, kernel holds (not traced). */
 static inline int page_ref(struct Page *page) { return page->ref; }
 static inline void set_page_ref(struct Page *page, int val) { page->ref = val; }
 static inline int page_ref_inc(struct Page *page) { return ++page->ref; }
 static inline int page_ref_dec(struct Page *page) { return --page->ref; }
+
+/* A user PTE now maps page: it gains a reference (traced). Returns the new count. */
+static inline int page_ref_map(struct Page *page) {
+    int ref = ++page->ref;
+    trace_pmove(ref - 1, ref);
+    return ref;
+}
+
+/* A user PTE no longer maps page: it loses a reference (traced); the caller frees it at 0. */
+static inline int page_ref_unmap(struct Page *page) {
+    int ref = --page->ref;
+    trace_pmove(ref + 1, ref);
+    return ref;
+}
 
 extern char bootstack[], bootstacktop[];
 

@@ -1,4 +1,4 @@
-#include <pmm.h>
+#include <pgtable.h>
 #include <string.h>
 #include <stdio.h>
 #include <riscv.h>

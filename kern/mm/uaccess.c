@@ -1,5 +1,5 @@
 #include <vmm.h>
-#include <pmm.h>
+#include <pgtable.h>
 #include <string.h>
 #include <error.h>
 #include <riscv.h>

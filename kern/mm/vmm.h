@@ -8,6 +8,8 @@
 
 struct mm_struct;
 struct inode;
+struct trace_event;
+struct unmap_count;
 
 /* One contiguous range of a process's address space with one set of rights. */
 struct vma_struct {
@@ -19,12 +21,6 @@ struct vma_struct {
     size_t vm_pgoff;            /* file page that vm_start maps */
     list_entry_t list_link;     /* in mm->mmap_list, sorted by address */
 };
-
-#define le2vma(le, member) to_struct((le), struct vma_struct, member)
-#define le2mm(le) to_struct((le), struct mm_struct, mm_link)
-
-/* Every address space that exists, in use or being built (the audit walks them). */
-extern list_entry_t mm_list;
 
 #define VM_READ     0x00000001
 #define VM_WRITE    0x00000002
@@ -51,24 +47,41 @@ struct mm_struct {
     struct vma_struct *mmap_cache;  /* last area found */
     pde_t *pgdir;                   /* page table (kernel address) */
     int map_count;                  /* number of areas */
-    int mm_count;                   /* processes sharing this mm (threads) */
+    int mm_count;                   /* processes using it (threads share one) */
     uintptr_t brk_start;            /* heap: [brk_start, brk) */
     uintptr_t brk;
 };
 
-struct mm_struct *mm_create(void);
-void mmput(struct mm_struct *mm);
+#define le2vma(le, member) to_struct((le), struct vma_struct, member)
+#define le2mm(le) to_struct((le), struct mm_struct, mm_link)
+
+/* Every address space that exists, in use or being built (the audit walks them). */
+extern list_entry_t mm_list;
+
+/* vmm.c: address spaces and their areas */
+struct mm_struct *mm_create(void);          /* empty, with a page table and one user; or NULL */
+void mmput(struct mm_struct *mm);           /* drop a user; the last frees pages, tables, areas */
+int dup_mmap(struct mm_struct *to, struct mm_struct *from);    /* fork's copy; 0 or -E_NO_MEM */
 struct vma_struct *vma_create(uintptr_t vm_start, uintptr_t vm_end, uint32_t vm_flags);
-void insert_vma_struct(struct mm_struct *mm, struct vma_struct *vma);
-struct vma_struct *find_vma(struct mm_struct *mm, uintptr_t addr);
+void insert_vma_struct(struct mm_struct *mm, struct vma_struct *vma);   /* must not overlap */
+void remove_vma_struct(struct mm_struct *mm, struct vma_struct *vma);   /* and free it */
+struct vma_struct *find_vma(struct mm_struct *mm, uintptr_t addr);     /* first with addr < end */
+void unmap_trace_end(struct trace_event *ev, const char *what, const struct unmap_count *count);
+void vmm_init(void);
+
+/* mmap.c: changing the areas (mm's lock held for writing) and the system calls */
 int mm_map(struct mm_struct *mm, uintptr_t addr, size_t len, uint32_t vm_flags,
-           struct vma_struct **vma_store);
+           struct vma_struct **vma_store);  /* anonymous; 0, -E_INVAL, -E_NO_MEM */
 int mm_map_file(struct mm_struct *mm, uintptr_t addr, size_t len, uint32_t vm_flags,
                 struct inode *file, size_t pgoff);
-int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len);
-int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len);
-uintptr_t mm_find_free(struct mm_struct *mm, size_t len);
-int dup_mmap(struct mm_struct *to, struct mm_struct *from);
+int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len);   /* cut areas, drop pages */
+int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len);     /* drop pages, keep areas */
+uintptr_t mm_find_free(struct mm_struct *mm, size_t len);        /* highest free gap, or 0 */
+intptr_t do_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, off_t off);
+int do_munmap(uintptr_t addr, size_t len);
+int do_madvise(uintptr_t addr, size_t len, int advice);
+int do_brk(uintptr_t addr, uintptr_t *brk_store);
+
 /* What a fault asks for (handle_mm_fault's flags). */
 #define FAULT_WRITE     0x1     /* a store or AMO */
 #define FAULT_EXEC      0x2     /* an instruction fetch */
@@ -78,23 +91,21 @@ int dup_mmap(struct mm_struct *to, struct mm_struct *from);
 /* handle_mm_fault's positive result: a write broke COW (Linux's VM_FAULT_WRITE). */
 #define VM_FAULT_WRITE  1
 
-int do_pgfault(struct mm_struct *mm, uintptr_t cause, uintptr_t addr);
-int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags);
-bool vma_allows(const struct vma_struct *vma, uint32_t flags);
-uint32_t vma_pte_perm(const struct vma_struct *vma);
-uint32_t vma_perm_after_write(const struct vma_struct *vma);
+/* fault.c: page faults */
+int do_pgfault(struct mm_struct *mm, uintptr_t cause, uintptr_t addr);   /* from a user trap */
+int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags); /* lock held */
+bool vma_allows(const struct vma_struct *vma, uint32_t flags);  /* the one rights rule */
+uint32_t vma_pte_perm(const struct vma_struct *vma);            /* leaf rights for its pages */
+uint32_t vma_perm_after_write(const struct vma_struct *vma);    /* ... once written */
 
+/* uaccess.c: the one path to user memory; errors are the fault's own */
 bool user_mem_check(struct mm_struct *mm, uintptr_t addr, size_t len, bool write);
 int fault_in_user(struct mm_struct *mm, uintptr_t addr, size_t len, bool write);
 int copy_from_user(struct mm_struct *mm, void *dst, const void *src, size_t len);
-int copy_to_user(struct mm_struct *mm, void *dst, const void *src, size_t len);
+int copy_to_user(struct mm_struct *mm, void *dst, const void *src, size_t len); /* all or nothing */
 int copy_string_from_user(struct mm_struct *mm, char *dst, const char *src, size_t maxn);
 
-intptr_t do_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, off_t off);
-int do_munmap(uintptr_t addr, size_t len);
-int do_madvise(uintptr_t addr, size_t len, int advice);
-
-void vmm_init(void);
+/* vmm_check.c */
 void check_vmm(void);
 
 static inline void mmap_read_lock(struct mm_struct *mm) { down_read(&mm->mmap_lock); }

@@ -1,5 +1,5 @@
 #include <vmm.h>
-#include <pmm.h>
+#include <pgtable.h>
 #include <proc.h>
 #include <kmalloc.h>
 #include <string.h>

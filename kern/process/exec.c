@@ -1,5 +1,5 @@
 #include <proc.h>
-#include <pmm.h>
+#include <pgtable.h>
 #include <vmm.h>
 #include <cow.h>
 #include <elf.h>
@@ -76,14 +76,8 @@ static int load_segment(struct mm_struct *mm, const uint8_t *binary, const struc
         uintptr_t la = ROUNDDOWN(va, PGSIZE);
         size_t n = MIN(end - va, la + PGSIZE - va);
         struct Page *page = get_page(mm->pgdir, la, NULL);
-        if (page == NULL) {
-            if ((page = pgdir_alloc_page(mm->pgdir, la, vma_pte_perm(vma))) == NULL) {
-                return -E_NO_MEM;
-            }
-            if (cow_moves_active != NULL) {         /* trace=fault */
-                cow_vmove(0, *get_pte(mm->pgdir, la, false));
-                cow_pmove(0, 1);
-            }
+        if (page == NULL && (page = pgdir_alloc_page(mm->pgdir, la, vma_pte_perm(vma))) == NULL) {
+            return -E_NO_MEM;
         }
         memcpy((uint8_t *)page2kva(page) + (va - la), from, n);
         va += n;
@@ -112,14 +106,14 @@ int load_icode(const uint8_t *binary, size_t size, struct mm_struct **mm_store,
     }
     int ret = 0;
     const struct proghdr *ph = (const struct proghdr *)(binary + elf->e_phoff);
-    struct cow_moves moves;
-    cow_moves_begin(&moves, TRACE_FAULT);
+    struct trace_event ev;
+    trace_begin(&ev);
     for (int i = 0; i < elf->e_phnum && ret == 0; i++, ph++) {
         if (ph->p_type == ELF_PT_LOAD && ph->p_memsz > 0) {
             ret = segment_ok(ph, size) ? load_segment(mm, binary, ph) : -E_INVAL_ELF;
         }
     }
-    cow_moves_end(&moves, "exec-load", "pid %d exec-load%s", current_pid(), ret != 0 ? " failed" : "");
+    trace_end(&ev, TRACE_FAULT, "exec-load", "exec-load%s", ret != 0 ? " failed" : "");
     if (ret == 0) {
         ret = mm_map(mm, USTACKTOP - USTACKSIZE, USTACKSIZE, VM_READ | VM_WRITE | VM_STACK, NULL);
     }
@@ -159,39 +153,12 @@ int do_execve(const char *name) {
     }
     struct mm_struct *old = current->mm;
     current->mm = mm;
-    current->cr3 = PADDR(mm->pgdir);
-    lcr3(current->cr3);
+    current->pgdir_pa = PADDR(mm->pgdir);
+    load_pgdir(current->pgdir_pa);
     if (old != NULL) {
         mmput(old);
     }
     *current->tf = tf;
     set_proc_name(current, name);
     return 0;
-}
-
-/*
- * Move the heap's end to addr (0: just ask). Growing maps a new area
- * whose pages arrive on first touch; shrinking unmaps whole pages.
- * *brk_store gets the break after the call. 0, -E_INVAL, -E_NO_MEM.
- */
-int do_brk(uintptr_t addr, uintptr_t *brk_store) {
-    struct mm_struct *mm = current->mm;
-    int ret = 0;
-    mmap_write_lock(mm);
-    if (addr != 0) {
-        uintptr_t old_end = ROUNDUP(mm->brk, PGSIZE), new_end = ROUNDUP(addr, PGSIZE);
-        if (addr < mm->brk_start || new_end < addr) {
-            ret = -E_INVAL;
-        } else if (new_end > old_end) {
-            ret = mm_map(mm, old_end, new_end - old_end, VM_READ | VM_WRITE, NULL);
-        } else if (new_end < old_end) {
-            ret = mm_unmap(mm, new_end, old_end - new_end);
-        }
-        if (ret == 0) {
-            mm->brk = addr;
-        }
-    }
-    *brk_store = mm->brk;
-    mmap_write_unlock(mm);
-    return ret;
 }

@@ -1,6 +1,6 @@
 #include <proc.h>
 #include <vmm.h>
-#include <pmm.h>
+#include <pgtable.h>
 #include <cow.h>
 #include <fs.h>
 #include <sched.h>
@@ -90,8 +90,8 @@ static void exit_mm(void) {
     if (mm != NULL) {
         cow_audit_at_exit();
         current->mm = NULL;
-        current->cr3 = boot_cr3;
-        lcr3(boot_cr3);
+        current->pgdir_pa = boot_pgdir_pa;
+        load_pgdir(boot_pgdir_pa);
         mmput(mm);
     }
 }

@@ -53,7 +53,7 @@ static int init_main(void *arg) {
         panic("create user_main failed: %d", pid);
     }
     failalloc_arm();
-    cow_trace_start();
+    trace_start();
     while (do_wait(0, NULL) == 0) {
         schedule();
     }
@@ -87,7 +87,7 @@ void proc_init(void) {
     idleproc->state = PROC_RUNNABLE;
     idleproc->kstack = (uintptr_t)bootstack;
     idleproc->need_resched = 1;
-    idleproc->cr3 = boot_cr3;
+    idleproc->pgdir_pa = boot_pgdir_pa;
     list_init(&idleproc->run_link);
     list_init(&idleproc->thread_group);
     set_proc_name(idleproc, "idle");

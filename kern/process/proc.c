@@ -2,7 +2,7 @@
 #include <kmalloc.h>
 #include <string.h>
 #include <sync.h>
-#include <pmm.h>
+#include <pgtable.h>
 #include <vmm.h>
 #include <cow.h>
 #include <error.h>
@@ -41,7 +41,7 @@ static struct proc_struct *alloc_proc(void) {
         memset(proc, 0, sizeof(struct proc_struct));
         proc->state = PROC_UNINIT;
         proc->pid = -1;
-        proc->cr3 = boot_cr3;
+        proc->pgdir_pa = boot_pgdir_pa;
         list_init(&proc->run_link);
         list_init(&proc->thread_group);
     }
@@ -108,7 +108,7 @@ void proc_run(struct proc_struct *proc) {
         struct proc_struct *prev = current;
         local_intr_save(intr_flag);
         current = proc;
-        lcr3(proc->cr3);
+        load_pgdir(proc->pgdir_pa);
         switch_to(&prev->context, &proc->context);
         local_intr_restore(intr_flag);
     }
@@ -183,7 +183,7 @@ static int copy_mm(uint32_t clone_flags, struct proc_struct *proc) {
         mm_count_inc(mm);
     }
     proc->mm = mm;
-    proc->cr3 = PADDR(mm->pgdir);
+    proc->pgdir_pa = PADDR(mm->pgdir);
     return 0;
 }
 
@@ -219,12 +219,12 @@ int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
         kfree(proc);
         return -E_NO_MEM;
     }
-    struct cow_moves moves;
+    struct trace_event ev;
     size_t shared_before = cow_shared_total();
-    cow_moves_begin(&moves, (clone_flags & CLONE_VM) ? 0 : TRACE_COW);   /* threads share */
+    trace_begin(&ev);
     int ret = copy_mm(clone_flags, proc);
     if (ret != 0) {
-        cow_moves_end(&moves, "fork-failed", "fork pid %d failed: %e", current->pid, ret);
+        trace_end(&ev, TRACE_COW, "fork-failed", "fork failed: %e", ret);
         put_kstack(proc);
         kfree(proc);
         return ret;
@@ -243,8 +243,8 @@ int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
     }
     local_intr_restore(intr_flag);
 
-    cow_moves_end(&moves, cow_enabled() ? "fork" : "fork-copy", "fork pid %d -> %d: %d pages shared",
-                  current->pid, proc->pid, (int)(cow_shared_total() - shared_before));
+    trace_end(&ev, TRACE_COW, (clone_flags & CLONE_VM) ? NULL : cow_enabled() ? "fork" : "fork-copy",
+              "fork -> %d: %d pages shared", proc->pid, (int)(cow_shared_total() - shared_before));
     wakeup_proc(proc);
     return proc->pid;
 }

@@ -35,7 +35,7 @@ struct proc_struct {
     struct mm_struct *mm;           /* NULL for kernel threads */
     struct context context;         /* where switch_to resumes it */
     struct trapframe *tf;           /* its current trap frame */
-    uintptr_t cr3;                  /* physical address of its page table */
+    uintptr_t pgdir_pa;             /* physical address of its page table (for satp) */
     uint32_t flags;                 /* PF_xxx */
     char name[PROC_NAME_LEN + 1];
     list_entry_t list_link;         /* in proc_list */

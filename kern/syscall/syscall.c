@@ -1,7 +1,7 @@
 #include <syscall.h>
 #include <unistd.h>
 #include <proc.h>
-#include <pmm.h>
+#include <pgtable.h>
 #include <vmm.h>
 #include <cow.h>
 #include <clock.h>

@@ -1,0 +1,60 @@
+#ifndef __KERN_MM_PGTABLE_H__
+#define __KERN_MM_PGTABLE_H__
+
+#include <defs.h>
+#include <pmm.h>
+
+/*
+ * Page tables (pgtable.c): finding and creating the PTE of an address,
+ * mapping and unmapping pages with their reference counts, fork's
+ * copy_range, and one walk over a whole table.
+ *
+ * Every store into a user PTE goes through set_pte or pte_upgrade, and
+ * every reference a user PTE holds is taken with page_ref_map and given
+ * back with page_ref_unmap (pmm.h): these primitives report each move
+ * to the COW trace, so the code that uses them need not.
+ */
+
+/* Store pte into the user PTE *ptep. The caller has taken or dropped the references. */
+static inline void set_pte(pte_t *ptep, pte_t pte) {
+    trace_vmove(*ptep, pte);
+    *ptep = pte;
+}
+
+/* Give the present user PTE *ptep more rights on the same page (the page keeps its count). */
+static inline void pte_upgrade(pte_t *ptep, pte_t pte) {
+    assert(PTE_ADDR(pte) == PTE_ADDR(*ptep));
+    trace_vmove(*ptep, pte);
+    if (trace_active != NULL) {
+        trace_pmove(pte2page(pte)->ref, pte2page(pte)->ref);
+    }
+    *ptep = pte;
+}
+
+pte_t *get_pte(pde_t *pgdir, uintptr_t va, bool create);      /* level-0 PTE of va, or NULL */
+struct Page *get_page(pde_t *pgdir, uintptr_t va, pte_t **ptep_store);   /* page mapped at va */
+int page_insert(pde_t *pgdir, struct Page *page, uintptr_t va, uint32_t perm); /* 0 or -E_NO_MEM */
+struct Page *pgdir_alloc_page(pde_t *pgdir, uintptr_t va, uint32_t perm);     /* new zeroed page */
+bool page_remove_pte(pde_t *pgdir, uintptr_t va, pte_t *ptep); /* true if the page was freed */
+void page_remove(pde_t *pgdir, uintptr_t va);
+void tlb_invalidate(pde_t *pgdir, uintptr_t va);               /* if pgdir is the live table */
+
+/* What unmap_range did: pages unmapped, and how many of them were freed. */
+struct unmap_count {
+    size_t unmapped, freed;
+};
+void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end, struct unmap_count *count);
+void free_pgtables(pde_t *pgdir, uintptr_t start, uintptr_t end);   /* tables must be empty */
+int copy_range(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, bool share);
+
+/* What walk_pgdir calls for each present entry (any may be NULL); arg is passed on. */
+struct pt_walk {
+    void (*leaf)(pte_t *ptep, uintptr_t va, int level, void *arg);   /* maps memory */
+    void (*table)(pde_t *pdep, uintptr_t va, int level, void *arg);  /* after its table */
+    void (*bad)(pte_t *ptep, uintptr_t va, int level, void *arg);    /* neither: malformed */
+    void *arg;
+};
+void walk_pgdir(pde_t *pgdir, uintptr_t first, uintptr_t last, const struct pt_walk *walk);
+void print_pgdir(pde_t *pgdir);
+
+#endif /* !__KERN_MM_PGTABLE_H__ */
