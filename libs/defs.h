@@ -11,8 +11,6 @@
 #define __noinline __attribute__((noinline))
 #define __noreturn __attribute__((noreturn))
 
-#define CHAR_BIT 8
-
 typedef int bool;
 #define true 1
 #define false 0

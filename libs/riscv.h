@@ -7,11 +7,9 @@
 #define SSTATUS_SIE     (1UL << 1)      /* interrupts enabled in S-mode */
 #define SSTATUS_SPIE    (1UL << 5)      /* SIE before the trap */
 #define SSTATUS_SPP     (1UL << 8)      /* trap came from S-mode */
-#define SSTATUS_SUM     (1UL << 18)     /* S-mode may touch U pages */
 
 /* sie / sip bits */
 #define SIE_STIE        (1UL << 5)      /* timer interrupt enable */
-#define SIP_STIP        (1UL << 5)      /* timer interrupt pending */
 
 /* scause: interrupt bit and codes */
 #define CAUSE_INTERRUPT_FLAG        (1UL << 63)

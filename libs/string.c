@@ -81,14 +81,6 @@ char *strchr(const char *s, char c) {
     return NULL;
 }
 
-/* First c in s, or the terminating NUL if s has none (never NULL). */
-char *strfind(const char *s, char c) {
-    while (*s != '\0' && *s != c) {
-        s++;
-    }
-    return (char *)s;
-}
-
 /* Value of digit character ch, or 36 (larger than any base) if none. */
 static int digit_value(char ch) {
     if (ch >= '0' && ch <= '9') {

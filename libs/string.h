@@ -13,7 +13,6 @@ int strcmp(const char *s1, const char *s2);
 int strncmp(const char *s1, const char *s2, size_t n);
 
 char *strchr(const char *s, char c);
-char *strfind(const char *s, char c);
 char *strstr(const char *haystack, const char *needle);
 long strtol(const char *s, char **endptr, int base);
 

@@ -32,4 +32,7 @@
 #define SYS_read            102
 #define SYS_write           103
 
+/* Open file descriptors one process may have. */
+#define NOFILE              16
+
 #endif /* !__LIBS_UNISTD_H__ */

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <ulib.h>
+#include <kbench_ops.h>
 #include <syscall.h>
 #include <unistd.h>
 #include <riscv.h>
@@ -34,17 +35,6 @@
 #define MAX_REPS 31
 #define TRAP_BATCH 1000     /* null system calls per trap sample */
 #define COPY_BATCH 256      /* page copies per kbench copy sample */
-
-/* kbench ops: the same numbers as kern/debug/kbench.h. */
-#define KBENCH_PTES     1
-#define KBENCH_COPY     2
-#define KBENCH_SHARE    3
-#define KBENCH_EAGER    4
-#define KBENCH_GET_PTE  5
-#define KBENCH_ALLOC    6
-#define KBENCH_FREE     7
-#define KBENCH_WP_COPY  8
-#define KBENCH_UNMAP    9
 
 static const int full_sizes[] = { 0, 64, 256, 1024, 4096 };
 static const int quick_sizes[] = { 0, 64 };

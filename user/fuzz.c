@@ -50,7 +50,6 @@
 #define EDGE_END        (EDGE_BASE + PGSIZE)
 #define MAX_FUZZMAPS    8                       /* mappings fuzz calls made */
 #define MAX_FDS         16                      /* descriptors fuzz calls opened */
-#define NOFILE          16                      /* descriptors per process */
 #define LONG_NAME_LEN   200                     /* longer than any name or path */
 #define CANARY          0x5afec0de5afec0deULL
 #define CANARY_WORDS    64

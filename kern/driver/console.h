@@ -2,6 +2,5 @@
 #define __KERN_DRIVER_CONSOLE_H__
 
 void cons_putc(int c);
-int cons_getc(void);
 
 #endif /* !__KERN_DRIVER_CONSOLE_H__ */

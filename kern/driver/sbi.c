@@ -30,11 +30,6 @@ void sbi_console_putchar(int ch) {
     sbi_call(SBI_LEGACY_CONSOLE_PUTCHAR, 0, ch, 0);
 }
 
-/* Returns the next input character, or -1 when there is none. */
-int sbi_console_getchar(void) {
-    return sbi_call(SBI_LEGACY_CONSOLE_GETCHAR, 0, 0, 0).error;
-}
-
 void sbi_set_timer(uint64_t stime_value) {
     sbi_call(SBI_EXT_TIME, 0, stime_value, 0);
 }

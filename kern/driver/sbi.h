@@ -5,7 +5,6 @@
 
 /* Calls into the SBI firmware (OpenSBI), which runs in M-mode below us. */
 void sbi_console_putchar(int ch);
-int sbi_console_getchar(void);
 void sbi_set_timer(uint64_t stime_value);
 void sbi_shutdown(bool failure) __noreturn;
 

@@ -30,7 +30,6 @@ struct file {
     int ref;
 };
 
-#define NOFILE 16               /* descriptors per process */
 
 /* open() flags (O_RDONLY ... in <mman.h>) */
 #define O_ACCMODE   3

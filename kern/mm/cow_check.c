@@ -1,7 +1,6 @@
 #include <cow.h>
 #include <pgtable.h>
 #include <vmm.h>
-#include <proc.h>
 #include <kmalloc.h>
 #include <bootargs.h>
 #include <fs.h>

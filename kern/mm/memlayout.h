@@ -72,7 +72,6 @@ struct Page {
 #define PG_file         2       /* page cache of a file (kern/fs): never anonymous */
 
 #define SetPageReserved(page)       ((page)->flags |= (1U << PG_reserved))
-#define ClearPageReserved(page)     ((page)->flags &= ~(1U << PG_reserved))
 #define PageReserved(page)          (((page)->flags >> PG_reserved) & 1)
 #define SetPageProperty(page)       ((page)->flags |= (1U << PG_property))
 #define ClearPageProperty(page)     ((page)->flags &= ~(1U << PG_property))

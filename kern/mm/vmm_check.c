@@ -1,6 +1,5 @@
 #include <vmm.h>
 #include <pgtable.h>
-#include <proc.h>
 #include <kmalloc.h>
 #include <string.h>
 #include <stdio.h>

@@ -1,4 +1,5 @@
 #include <proc.h>
+#include <trap.h>
 #include <pgtable.h>
 #include <vmm.h>
 #include <cow.h>

@@ -1,4 +1,7 @@
 #include <proc.h>
+#include <fs.h>
+#include <mman.h>
+#include <trap.h>
 #include <kmalloc.h>
 #include <string.h>
 #include <sync.h>

@@ -3,10 +3,11 @@
 
 #include <defs.h>
 #include <list.h>
-#include <trap.h>
-#include <memlayout.h>
-#include <mman.h>
-#include <fs.h>
+#include <unistd.h>
+
+struct trapframe;
+struct mm_struct;
+struct file;
 
 enum proc_state {
     PROC_UNINIT = 0,    /* being created */

@@ -1,6 +1,7 @@
 #include <syscall.h>
 #include <unistd.h>
 #include <proc.h>
+#include <trap.h>
 #include <pgtable.h>
 #include <vmm.h>
 #include <cow.h>
