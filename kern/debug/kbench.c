@@ -57,8 +57,8 @@ static void scratch_mm_free(struct mm_struct *mm) {
  * copy-on-write (as after a fork) if cow. False if a table is missing.
  */
 static bool scratch_fill(struct scratch *s, bool cow) {
-    for (uintptr_t la = SCRATCH_BASE; la < scratch_end(s); la += PGSIZE) {
-        pte_t *ptep = get_pte(s->parent->pgdir, la, true);
+    for (uintptr_t va = SCRATCH_BASE; va < scratch_end(s); va += PGSIZE) {
+        pte_t *ptep = get_pte(s->parent->pgdir, va, true);
         if (ptep == NULL) {
             return false;
         }
@@ -107,22 +107,22 @@ static int scratch_setup(struct scratch *s, size_t n, bool cow, bool with_child)
  * neither is part of the floor.
  */
 static intptr_t time_pte_writes(struct scratch *s) {
-    uintptr_t la, end = scratch_end(s);
-    for (la = SCRATCH_BASE; la < end; la += PGSIZE) {
-        if (get_pte(s->child->pgdir, la, true) == NULL) {
+    uintptr_t va, end = scratch_end(s);
+    for (va = SCRATCH_BASE; va < end; va += PGSIZE) {
+        if (get_pte(s->child->pgdir, va, true) == NULL) {
             return -E_NO_MEM;
         }
     }
     uint64_t t0 = rdtime();
-    for (la = SCRATCH_BASE; la < end;) {
-        pte_t *from = get_pte(s->parent->pgdir, la, false);
-        pte_t *to = get_pte(s->child->pgdir, la, false);
-        size_t k = MIN((size_t)(NPTEENTRY - PX(0, la)), (end - la) / PGSIZE);
+    for (va = SCRATCH_BASE; va < end;) {
+        pte_t *from = get_pte(s->parent->pgdir, va, false);
+        pte_t *to = get_pte(s->child->pgdir, va, false);
+        size_t k = MIN((size_t)(NPTEENTRY - PX(0, va)), (end - va) / PGSIZE);
         for (size_t i = 0; i < k; i++) {
             from[i] = pte_mkcow(from[i]);
             to[i] = from[i];
         }
-        la += k * PGSIZE;
+        va += k * PGSIZE;
     }
     uint64_t t = rdtime() - t0;
     set_page_ref(s->page, page_ref(s->page) + s->n);
@@ -139,8 +139,8 @@ static intptr_t time_copy_range(struct scratch *s, bool share) {
 
 static intptr_t time_get_pte(struct scratch *s) {
     uint64_t t0 = rdtime();
-    for (uintptr_t la = SCRATCH_BASE; la < scratch_end(s); la += PGSIZE) {
-        if (get_pte(s->parent->pgdir, la, false) == NULL) {
+    for (uintptr_t va = SCRATCH_BASE; va < scratch_end(s); va += PGSIZE) {
+        if (get_pte(s->parent->pgdir, va, false) == NULL) {
             return -E_INVAL;
         }
     }
@@ -152,8 +152,8 @@ static intptr_t time_wp_copy(struct scratch *s) {
     intptr_t ret = 0;
     mmap_read_lock(s->parent);
     uint64_t t0 = rdtime();
-    for (uintptr_t la = SCRATCH_BASE; la < scratch_end(s) && ret == 0; la += PGSIZE) {
-        int fault = handle_mm_fault(s->parent, la, FAULT_WRITE);
+    for (uintptr_t va = SCRATCH_BASE; va < scratch_end(s) && ret == 0; va += PGSIZE) {
+        int fault = handle_mm_fault(s->parent, va, FAULT_WRITE);
         if (fault != VM_FAULT_WRITE) {
             ret = fault < 0 ? fault : -E_INVAL;
         }

@@ -44,7 +44,7 @@ void kern_init(uintptr_t hartid, uintptr_t fdt_pa) {
             (int)(boot_info.mem_size >> 20), boot_info.mem_base);
     cprintf("boot arguments: \"%s\"\n", bootargs_all());
 
-    idt_init();
+    trap_init();
     pmm_init(boot_info.mem_base, boot_info.mem_size);
     kmalloc_init();
     cow_init();

@@ -144,23 +144,23 @@ int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len) {
         return -E_INVAL;
     }
     int ret = 0;
-    uintptr_t la = start;
+    uintptr_t va = start;
     struct vma_struct *vma;
     struct unmap_count count = { 0, 0 };
     struct trace_event ev;
     trace_begin(&ev);
-    while (la < end && (vma = find_vma(mm, la)) != NULL && vma->vm_start < end) {
-        if (la < vma->vm_start) {
+    while (va < end && (vma = find_vma(mm, va)) != NULL && vma->vm_start < end) {
+        if (va < vma->vm_start) {
             ret = -E_NO_MEM;
         }
-        uintptr_t lo = MAX(la, vma->vm_start), hi = MIN(end, vma->vm_end);
+        uintptr_t lo = MAX(va, vma->vm_start), hi = MIN(end, vma->vm_end);
         unmap_range(mm->pgdir, lo, hi, &count);
-        la = hi;
+        va = hi;
     }
     char what[40];
     snprintf(what, sizeof(what), "madvise(DONTNEED) at 0x%lx", start);
     unmap_trace_end(&ev, what, &count);
-    return la < end ? -E_NO_MEM : ret;
+    return va < end ? -E_NO_MEM : ret;
 }
 
 /* ---- the system calls -------------------------------------------------- */

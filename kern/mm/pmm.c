@@ -127,12 +127,12 @@ static void page_init(uint64_t mem_base, uint64_t mem_size) {
     }
 }
 
-/* Map [la, la + size) to [pa, pa + size) with perm in pgdir, page by page. */
-static void boot_map_segment(pde_t *pgdir, uintptr_t la, size_t size, uintptr_t pa,
+/* Map [va, va + size) to [pa, pa + size) with perm in pgdir, page by page. */
+static void boot_map_segment(pde_t *pgdir, uintptr_t va, size_t size, uintptr_t pa,
                              uint32_t perm) {
-    assert(PGOFF(la) == PGOFF(pa));
-    for (uintptr_t end_la = la + size; la < end_la; la += PGSIZE, pa += PGSIZE) {
-        pte_t *ptep = get_pte(pgdir, la, true);
+    assert(PGOFF(va) == PGOFF(pa));
+    for (uintptr_t end_va = va + size; va < end_va; va += PGSIZE, pa += PGSIZE) {
+        pte_t *ptep = get_pte(pgdir, va, true);
         if (ptep == NULL) {
             panic("out of memory while building the kernel page table");
         }

@@ -74,13 +74,13 @@ static int load_segment(struct mm_struct *mm, const uint8_t *binary, const struc
     uintptr_t va = ph->p_va, end = ph->p_va + ph->p_filesz;
     const uint8_t *from = binary + ph->p_offset;
     while (va < end) {
-        uintptr_t la = ROUNDDOWN(va, PGSIZE);
-        size_t n = MIN(end - va, la + PGSIZE - va);
-        struct Page *page = get_page(mm->pgdir, la, NULL);
-        if (page == NULL && (page = pgdir_alloc_page(mm->pgdir, la, vma_pte_perm(vma))) == NULL) {
+        uintptr_t page_va = ROUNDDOWN(va, PGSIZE);
+        size_t n = MIN(end - va, page_va + PGSIZE - va);
+        struct Page *page = get_page(mm->pgdir, page_va, NULL);
+        if (page == NULL && (page = pgdir_alloc_page(mm->pgdir, page_va, vma_pte_perm(vma))) == NULL) {
             return -E_NO_MEM;
         }
-        memcpy((uint8_t *)page2kva(page) + (va - la), from, n);
+        memcpy((uint8_t *)page2kva(page) + (va - page_va), from, n);
         va += n;
         from += n;
     }

@@ -12,7 +12,7 @@
 extern void __alltraps(void);
 
 /* Route every trap to __alltraps and start with "running in the kernel". */
-void idt_init(void) {
+void trap_init(void) {
     write_csr(sscratch, 0);
     write_csr(stvec, (uintptr_t)__alltraps);
 }

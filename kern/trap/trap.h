@@ -20,7 +20,7 @@ struct trapframe {
     uintptr_t cause;        /* scause */
 };
 
-void idt_init(void);
+void trap_init(void);
 void print_trapframe(struct trapframe *tf);
 bool trap_in_kernel(struct trapframe *tf);
 const char *trap_name(uintptr_t cause);
