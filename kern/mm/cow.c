@@ -66,8 +66,9 @@ static inline pte_t pte_for_sharing(pte_t pte) {
 }
 
 /*
- * cow_share_ptes' loop, written once and compiled twice: with traced a
- * constant, the untraced copy has no trace test per page. The globals it
+ * cow_share_ptes' loop, written once and compiled twice (each copy in a
+ * function of its own): with traced a constant, the untraced copy has
+ * no trace test per page and its registers to itself. The globals it
  * needs are read once into locals (the compiler would reload them after
  * every store), and the page lookup is pa2page's, inlined.
  */
@@ -102,9 +103,17 @@ static __always_inline size_t share_loop(pte_t *dst, pte_t *src, size_t first, s
  * PTE_COW on both sides, read-only ones are shared as they are; each
  * page gains a reference. Returns how many; the caller flushes the TLB.
  */
+static __noinline size_t share_traced(pte_t *dst, pte_t *src, size_t first, size_t n) {
+    return share_loop(dst, src, first, n, true);
+}
+
+static __noinline size_t share_untraced(pte_t *dst, pte_t *src, size_t first, size_t n) {
+    return share_loop(dst, src, first, n, false);
+}
+
 size_t cow_share_ptes(pte_t *dst, pte_t *src, size_t first, size_t n) {
-    return trace_active != NULL ? share_loop(dst, src, first, n, true)
-                                : share_loop(dst, src, first, n, false);
+    return trace_active != NULL ? share_traced(dst, src, first, n)
+                                : share_untraced(dst, src, first, n);
 }
 
 /*

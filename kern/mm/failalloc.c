@@ -16,8 +16,9 @@ static struct {
     uint64_t n, seed, pct;
     uint64_t count;         /* allocations seen since armed */
     uint64_t failed;        /* allocations failed on purpose */
-    bool armed;
 } inject;
+
+bool failalloc_armed;       /* counting: allocations go through failalloc_hit */
 
 /* Read failalloc= (see above); a malformed value is reported and ignored. */
 void failalloc_init(void) {
@@ -47,7 +48,7 @@ void failalloc_init(void) {
 
 /* Start counting allocations for failalloc=. */
 void failalloc_arm(void) {
-    inject.armed = inject.mode != FAIL_NONE;
+    failalloc_armed = inject.mode != FAIL_NONE;
 }
 
 uint64_t failalloc_failures(void) {
@@ -71,15 +72,12 @@ int do_failalloc(long n) {
     }
     inject.mode = n > 0 ? FAIL_NTH : FAIL_NONE;
     inject.n = inject.count + n;
-    inject.armed = n > 0;
+    failalloc_armed = n > 0;
     return 0;
 }
 
-/* Should this allocation fail on purpose? */
-bool failalloc_now(void) {
-    if (!inject.armed) {
-        return false;
-    }
+/* Count one allocation; should it fail on purpose? */
+bool failalloc_hit(void) {
     inject.count++;
     bool fail;
     switch (inject.mode) {

@@ -13,7 +13,7 @@
  */
 
 /* A zeroed page-table page (ref 1), or NULL. */
-static pte_t *alloc_table(void) {
+static __noinline pte_t *alloc_table(void) {
     struct Page *page = alloc_page();
     if (page == NULL) {
         return NULL;
@@ -170,20 +170,36 @@ void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end, struct unmap_coun
     }
 }
 
-/* Walk the table at `level` whose first entry maps base (see walk_pgdir). */
+/* The address entry i of a table at `level` maps, the table's first entry mapping base. */
+static uintptr_t entry_va(int level, uintptr_t base, size_t i) {
+    uintptr_t va = base + i * PT_SPAN(level);
+    if (level == PT_LEVELS - 1 && i >= NPTEENTRY / 2) {
+        va |= SV39_UPPER_HALF;                  /* sign-extend bit 38 */
+    }
+    return va;
+}
+
+/*
+ * Walk the table at `level` whose first entry maps base (see walk_pgdir),
+ * visiting only the entries that map part of [first, last]. A level-0
+ * table is entered only if someone wants its leaves (or bad entries).
+ */
 static void walk_table(pde_t *table, int level, uintptr_t base, uintptr_t first, uintptr_t last,
                        const struct pt_walk *walk) {
-    for (size_t i = 0; i < NPTEENTRY; i++) {
-        uintptr_t va = base + i * PT_SPAN(level);
-        if (level == PT_LEVELS - 1 && i >= NPTEENTRY / 2) {
-            va |= SV39_UPPER_HALF;              /* sign-extend bit 38 */
-        }
+    uintptr_t table_last = level == PT_LEVELS - 1 ? ~0UL : base + (PT_SPAN(level + 1) - 1);
+    size_t lo = first <= base ? 0 : PX(level, first);
+    size_t hi = last >= table_last ? NPTEENTRY - 1 : PX(level, last);
+    bool want_leaves = walk->leaf != NULL || walk->bad != NULL;
+    for (size_t i = lo; i <= hi; i++) {
         pte_t *ptep = &table[i];
-        if (va + (PT_SPAN(level) - 1) < first || va > last || !pte_present(*ptep)) {
+        if (!pte_present(*ptep)) {
             continue;
         }
+        uintptr_t va = entry_va(level, base, i);
         if (level > 0 && pte_is_table(*ptep)) {
-            walk_table(pde2table(*ptep), level - 1, va, first, last, walk);
+            if (level > 1 || want_leaves) {
+                walk_table(pde2table(*ptep), level - 1, va, first, last, walk);
+            }
             if (walk->table != NULL) {
                 walk->table(ptep, va, level, walk->arg);
             }
@@ -215,16 +231,13 @@ static void free_table(pde_t *pdep, uintptr_t va, int level, void *arg) {
     *pdep = 0;
 }
 
-/* A leaf left under tables being freed: a kernel bug. */
-static void leaf_left(pte_t *ptep, uintptr_t va, int level, void *arg) {
-    (void)arg;
-    panic("free_pgtables: entry 0x%lx still maps va 0x%lx at level %d", *ptep, va, level);
-}
-
-/* Free the page-table pages that map [start, end); they must map nothing. */
+/*
+ * Free the page-table pages that map [start, end); they must map nothing
+ * any more (unmap_range has run). Leaf tables are not searched for leaves.
+ */
 void free_pgtables(pde_t *pgdir, uintptr_t start, uintptr_t end) {
     assert(start % PGSIZE == 0 && end % PGSIZE == 0 && USER_ACCESS(start, end));
-    const struct pt_walk walk = { .leaf = leaf_left, .table = free_table, .bad = leaf_left };
+    const struct pt_walk walk = { .table = free_table };
     walk_pgdir(pgdir, start, end - 1, &walk);
 }
 

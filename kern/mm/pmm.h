@@ -50,10 +50,16 @@ void load_pgdir(uintptr_t pgdir_pa);                         /* translate throug
 /* failalloc.c: allocation failures on purpose (boot argument failalloc=, system call) */
 void failalloc_init(void);                                   /* read failalloc= */
 void failalloc_arm(void);                                    /* start counting (the program starts) */
-bool failalloc_now(void);                                    /* should this allocation fail? */
+bool failalloc_hit(void);                                    /* count one; should it fail? */
 int do_failalloc(long n);                                    /* the nth allocation from now fails */
 uint64_t failalloc_failures(void);                           /* how many failed on purpose */
 uint64_t failalloc_seen(void);                               /* how many were counted */
+extern bool failalloc_armed;
+
+/* Should this allocation fail on purpose? (One test while failalloc is idle.) */
+static inline bool failalloc_now(void) {
+    return failalloc_armed && failalloc_hit();
+}
 
 /* pmm_check.c: boot self-tests */
 void check_alloc_page(void);
