@@ -28,7 +28,15 @@ static struct {
 } stats;
 
 void cow_init(void) {
+    /* LAB cow 1: BEGIN
+     * YOUR CODE: once fork can share (share_pte, cow_fork_flush) and the
+     * write fault can copy and reuse (do_wp_page), let fork share pages:
+     * cow_on follows the boot argument cow= (default on).
+     * STUB:
+     *     cow_on = false;     // fork copies every page at once, as in lab5
+     */
     cow_on = bootarg_is("cow", "on", true);
+    /* LAB cow 1: END */
     trace_init();
     cow_audit_init();
     cprintf("copy-on-write fork: %s%s\n", cow_on ? "on" : "off (eager copy)",
@@ -60,9 +68,28 @@ void cow_fill_memstat(struct memstat *st) {
 
 /* ---- fork ------------------------------------------------------------------- */
 
-/* The form a present PTE takes on both sides once fork has shared its page. */
-static inline pte_t pte_for_sharing(pte_t pte) {
-    return (pte & (PTE_W | PTE_COW)) ? pte_mkcow(pte) : pte;
+/*
+ * Fork's step for one present PTE of the parent, *src, mapping page:
+ * share the page with the child, whose PTE is *dst. Returns the page's
+ * reference count afterwards. (Fork's loop stores these PTEs itself,
+ * not through set_pte, and reports the moves for it: it is the hottest
+ * loop of fork.)
+ */
+static __always_inline int share_pte(pte_t *dst, pte_t *src, struct Page *page) {
+    /* LAB cow 1: BEGIN
+     * YOUR CODE: afterwards neither parent nor child may store into the
+     * page without a fault. A writable (or already copy-on-write) PTE
+     * becomes read-only and marked copy-on-write (pte_mkcow) in both
+     * *src and *dst; a read-only one (program text) is shared as it is.
+     * The page counts the child's new mapping. Return its new count.
+     * STUB:
+     *     (void)dst, (void)src, (void)page;
+     *     return 0;
+     */
+    pte_t pte = (*src & (PTE_W | PTE_COW)) ? pte_mkcow(*src) : *src;
+    *src = *dst = pte;
+    return ++page->ref;
+    /* LAB cow 1: END */
 }
 
 /*
@@ -82,14 +109,12 @@ static __always_inline size_t share_loop(pte_t *dst, pte_t *src, size_t first, s
         if (!pte_present(old)) {
             continue;
         }
-        pte_t pte = pte_for_sharing(old);
-        src[i] = dst[i] = pte;
-        size_t frame = (pte >> PTE_PPN_SHIFT) - first_ppn;
+        size_t frame = (old >> PTE_PPN_SHIFT) - first_ppn;
         assert(frame < nframes);
-        int ref = ++frames[frame].ref;
+        int ref = share_pte(&dst[i], &src[i], &frames[frame]);
         if (traced) {
-            trace_vmove(old, pte);          /* the parent's PTE */
-            trace_vmove(0, pte);            /* the child's */
+            trace_vmove(old, src[i]);       /* the parent's PTE */
+            trace_vmove(0, dst[i]);         /* the child's */
             trace_pmove(ref - 1, ref);
         }
         shared++;
@@ -117,6 +142,22 @@ size_t cow_share_ptes(pte_t *dst, pte_t *src, size_t first, size_t n) {
 }
 
 /*
+ * Fork has shared the pages of the parent, whose page table is pgdir:
+ * PTEs of the parent lost the write right, and the TLB may still hold
+ * the translations that had it.
+ */
+void cow_fork_flush(pde_t *pgdir) {
+    /* LAB cow 1: BEGIN
+     * YOUR CODE: make sure the parent's next store into a page it now
+     * shares faults, whatever the TLB remembers.
+     * STUB:
+     *     (void)pgdir;
+     */
+    tlb_flush_all(pgdir);
+    /* LAB cow 1: END */
+}
+
+/*
  * The rights for mapping, on a read fault, a page that another owner
  * holds (a file's page): read-only, and in a writable area marked COW,
  * so that the first store gives the process its own copy.
@@ -130,10 +171,20 @@ uint32_t cow_readonly_perm(const struct vma_struct *vma) {
 
 /* Sole owner: keep the page, with the rights a write leaves. Never fails. */
 static int wp_page_reuse(struct vma_struct *vma, uintptr_t va, pte_t *ptep) {
+    /* LAB cow 2: BEGIN
+     * YOUR CODE: the PTE keeps its page and gets the rights a write leaves
+     * (vma_perm_after_write: writable again if the area is), through
+     * pte_upgrade; no stale read-only translation may remain. Count it in
+     * stats.reuses and return VM_FAULT_WRITE.
+     * STUB:
+     *     (void)vma, (void)va, (void)ptep;
+     *     return -E_NO_MEM;
+     */
     pte_upgrade(ptep, pte_create(PPN(PTE_ADDR(*ptep)), vma_perm_after_write(vma)));
     tlb_invalidate(vma->vm_mm->pgdir, va);
     stats.reuses++;
     return VM_FAULT_WRITE;
+    /* LAB cow 2: END */
 }
 
 /*
@@ -141,6 +192,18 @@ static int wp_page_reuse(struct vma_struct *vma, uintptr_t va, pte_t *ptep) {
  * its reference to the old page. -E_NO_MEM (nothing changed) if no page.
  */
 static int wp_page_copy(struct vma_struct *vma, uintptr_t va, pte_t *ptep) {
+    /* LAB cow 2: BEGIN
+     * YOUR CODE: give this mapping its own page with the same bytes and the
+     * rights a write leaves (vma_perm_after_write); the new page counts
+     * this mapping (page_ref_map), the PTE is stored with set_pte, no stale
+     * translation of va remains, and only then does the old page lose this
+     * mapping's reference (page_ref_unmap; someone else still holds it).
+     * If no page can be had, change nothing and return -E_NO_MEM. Count a
+     * copy in stats.copies and return VM_FAULT_WRITE.
+     * STUB:
+     *     (void)vma, (void)va, (void)ptep;
+     *     return -E_NO_MEM;
+     */
     struct Page *old = pte2page(*ptep), *copy = alloc_page();
     if (copy == NULL) {
         return -E_NO_MEM;
@@ -153,6 +216,7 @@ static int wp_page_copy(struct vma_struct *vma, uintptr_t va, pte_t *ptep) {
     assert(left > 0);           /* another holder, or we would have reused it */
     stats.copies++;
     return VM_FAULT_WRITE;
+    /* LAB cow 2: END */
 }
 
 /* Name the fault's outcome in the trace: "store-copy", "copyout-reuse", "forced-oom"... */
@@ -189,7 +253,15 @@ int do_wp_page(struct vma_struct *vma, uintptr_t va, pte_t *ptep, uint32_t flags
     trace_begin(&ev);
     struct Page *page = pte2page(*ptep);
     int ref = page_ref(page);
+    /* LAB cow 2: BEGIN
+     * YOUR CODE: decide. Reuse the page only if no one else can see it:
+     * an anonymous page (never a file's, PageFile) that this mapping alone
+     * holds (page_ref). Anything else is copied.
+     * STUB:
+     *     bool reuse = false;
+     */
     bool reuse = !PageFile(page) && ref == 1;
+    /* LAB cow 2: END */
     stats.faults++;
     int ret = reuse ? wp_page_reuse(vma, va, ptep) : wp_page_copy(vma, va, ptep);
     if (trace_classes != 0) {

@@ -16,6 +16,7 @@ struct vma_struct;
 void cow_init(void);                         /* read cow=; print the mode */
 bool cow_enabled(void);                      /* does fork share (cow=on)? */
 size_t cow_share_ptes(pte_t *dst, pte_t *src, size_t first, size_t n);  /* fork's sharing */
+void cow_fork_flush(pde_t *pgdir);           /* after sharing: the parent's stores fault */
 uint32_t cow_readonly_perm(const struct vma_struct *vma);  /* rights for someone else's page */
 int do_wp_page(struct vma_struct *vma, uintptr_t va, pte_t *ptep, uint32_t flags);
 void cow_count_fork(size_t shared, size_t copied);

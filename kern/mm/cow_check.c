@@ -168,6 +168,10 @@ static struct mm_struct *check_mm_create(uintptr_t rw, uintptr_t ro) {
 
 /* Fork a small address space by hand and drive share, copy, reuse and free. */
 void check_cow(void) {
+    if (!cow_enabled()) {
+        cprintf("check_cow() skipped: fork copies (copy-on-write is off)\n");
+        return;
+    }
     size_t free_before = nr_free_pages(), kbytes = kmalloc_bytes();
     const uintptr_t rw = 0x10000000, ro = 0x10200000;
     struct mm_struct *parent = check_mm_create(rw, ro), *child = mm_create();

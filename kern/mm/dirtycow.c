@@ -30,26 +30,62 @@ static const char *vulnerable_cow_broken(uint32_t *foll_flags) {
 /* 19be0eaffa3a: follow only if this lookup broke COW and the page is dirty. */
 static bool fix2016_can_follow(pte_t pte, struct Page *page, const struct vma_struct *vma,
                                uint32_t foll_flags) {
+    /* LAB dirtycow 1: BEGIN
+     * YOUR CODE: Linux's 2016 rule. A forced write may use this read-only
+     * PTE only if this very lookup already broke COW (the flag your
+     * fix2016_cow_broken sets) and the PTE is dirty (PTE_SOFTDIRTY: a
+     * write made this page, so it is our private copy).
+     * STUB:
+     *     (void)pte, (void)page, (void)vma, (void)foll_flags;
+     *     return false;
+     */
     (void)page, (void)vma;
     return (foll_flags & FOLL_FORCE) && (foll_flags & FOLL_COW) && (pte & PTE_SOFTDIRTY);
+    /* LAB dirtycow 1: END */
 }
 
 static const char *fix2016_cow_broken(uint32_t *foll_flags) {
+    /* LAB dirtycow 1: BEGIN
+     * YOUR CODE: the fault broke COW for this lookup. Keep asking for write
+     * access, but remember the break (FOLL_COW) for fix2016_can_follow.
+     * STUB:
+     *     *foll_flags &= ~FOLL_WRITE;     // what 4.8 did: the bug
+     *     return "fault broke COW; dropping FOLL_WRITE";
+     */
     *foll_flags |= FOLL_COW;
     return "fault broke COW; setting FOLL_COW";
+    /* LAB dirtycow 1: END */
 }
 
 /* 5535be309971: follow only our own private anonymous page, held by us alone. */
 static bool fix2022_can_follow(pte_t pte, struct Page *page, const struct vma_struct *vma,
                                uint32_t foll_flags) {
+    /* LAB dirtycow 2: BEGIN
+     * YOUR CODE: Linux's 2022 rule, which trusts no bit in the PTE. A forced
+     * write may use this read-only PTE only in a private area the process
+     * may not write but may force (VM_MAYWRITE, not VM_SHARED), and only
+     * if the page is anonymous (never a file's) and exclusively ours.
+     * STUB:
+     *     (void)pte, (void)page, (void)vma, (void)foll_flags;
+     *     return false;
+     */
     (void)pte;
     return (foll_flags & FOLL_FORCE) && !(vma->vm_flags & (VM_SHARED | VM_WRITE)) &&
            (vma->vm_flags & VM_MAYWRITE) && !PageFile(page) && page_ref(page) == 1;
+    /* LAB dirtycow 2: END */
 }
 
 static const char *fix2022_cow_broken(uint32_t *foll_flags) {
+    /* LAB dirtycow 2: BEGIN
+     * YOUR CODE: the fault broke COW for this lookup: nothing to remember,
+     * the next lookup asks the page itself. Keep asking for write access.
+     * STUB:
+     *     *foll_flags &= ~FOLL_WRITE;     // what 4.8 did: the bug
+     *     return "fault broke COW; dropping FOLL_WRITE";
+     */
     (void)foll_flags;
     return "fault broke COW";
+    /* LAB dirtycow 2: END */
 }
 
 static const struct dirtycow_era eras[] = {

@@ -123,6 +123,13 @@ void tlb_invalidate(pde_t *pgdir, uintptr_t va) {
     }
 }
 
+/* Drop every cached translation if pgdir is the active page table. */
+void tlb_flush_all(pde_t *pgdir) {
+    if (pgdir_is_active(pgdir)) {
+        sfence_vma();
+    }
+}
+
 /* A new zeroed page mapped at va with perm, or NULL if memory ran out. */
 struct Page *pgdir_alloc_page(pde_t *pgdir, uintptr_t va, uint32_t perm) {
     struct Page *page = alloc_page();
@@ -161,8 +168,8 @@ void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end, struct unmap_coun
             }
         }
     }
-    if (unmapped > 0 && pgdir_is_active(pgdir)) {
-        sfence_vma();
+    if (unmapped > 0) {
+        tlb_flush_all(pgdir);
     }
     if (count != NULL) {
         count->unmapped += unmapped;
@@ -247,6 +254,17 @@ void free_pgtables(pde_t *pgdir, uintptr_t start, uintptr_t end) {
  * -E_NO_MEM when a page could not be had (what was done stays).
  */
 static int copy_ptes(pte_t *dst, pte_t *src, size_t first, size_t n, size_t *copied) {
+    /* LAB lab5 2: BEGIN
+     * YOUR CODE: for every present PTE src[i] (first <= i < n), give the
+     * child its own page with the same bytes at dst[i], with the rights of
+     * src[i] (a copy-on-write mark becomes the write right again: the copy
+     * is private). The new page counts the mapping (page_ref_map); store
+     * the PTE with set_pte. Count each copy in *copied. If a page cannot be
+     * had, return -E_NO_MEM (what was done stays; the caller cleans up).
+     * STUB:
+     *     (void)dst, (void)src, (void)first, (void)n, (void)copied;
+     *     return -E_NO_MEM;
+     */
     for (size_t i = first; i < n; i++) {
         if (!pte_present(src[i])) {
             continue;
@@ -262,6 +280,7 @@ static int copy_ptes(pte_t *dst, pte_t *src, size_t first, size_t n, size_t *cop
         (*copied)++;
     }
     return 0;
+    /* LAB lab5 2: END */
 }
 
 /* Index of the first present PTE among table[0..n), or n. */
@@ -276,10 +295,11 @@ static size_t first_present(const pte_t *table, size_t n) {
 /*
  * Copy the user mappings of [start, end) from page table `from` (the
  * running parent's) into `to` (a new child's). With share, pages are
- * shared copy-on-write (cow_share_ptes in cow.c); without, each page is
- * copied now (the eager fork). Returns 0 or -E_NO_MEM; on failure `to`
- * holds what was done so far. Each leaf table is looked up once and
- * walked as an array.
+ * shared copy-on-write (cow_share_ptes in cow.c; the caller then flushes
+ * the parent's TLB, cow_fork_flush); without, each page is copied now
+ * (the eager fork). Returns 0 or -E_NO_MEM; on failure `to` holds what
+ * was done so far. Each leaf table is looked up once and walked as an
+ * array.
  */
 int copy_range(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, bool share) {
     assert(start % PGSIZE == 0 && end % PGSIZE == 0 && USER_ACCESS(start, end));
@@ -303,9 +323,6 @@ int copy_range(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, bool shar
         } else {
             ret = copy_ptes(dst, src, first, n, &copied);
         }
-    }
-    if (shared > 0) {
-        sfence_vma();       /* the parent's writable translations are stale */
     }
     cow_count_fork(shared, copied);
     return ret;

@@ -38,6 +38,7 @@ struct Page *pgdir_alloc_page(pde_t *pgdir, uintptr_t va, uint32_t perm);     /*
 bool page_remove_pte(pde_t *pgdir, uintptr_t va, pte_t *ptep); /* true if the page was freed */
 void page_remove(pde_t *pgdir, uintptr_t va);
 void tlb_invalidate(pde_t *pgdir, uintptr_t va);               /* if pgdir is the live table */
+void tlb_flush_all(pde_t *pgdir);                               /* ... every translation */
 
 /* What unmap_range did: pages unmapped, and how many of them were freed. */
 struct unmap_count {

@@ -44,13 +44,34 @@ bool user_mem_check(struct mm_struct *mm, uintptr_t addr, size_t len, bool write
 }
 
 /*
+ * The kernel needs user address va for this access, and its PTE (ptep,
+ * NULL if there is no table yet) does not allow it: fault the page in as
+ * a user access would. 0 or the fault's error.
+ */
+static int user_fault(struct mm_struct *mm, uintptr_t va, bool write, pte_t *ptep) {
+    if (write && ptep != NULL && pte_present(*ptep)) {
+        /* LAB cow 3: BEGIN
+         * YOUR CODE: the kernel is about to write a user page whose PTE is
+         * read-only. The page may be shared copy-on-write: the write must
+         * not reach anyone else, exactly as if the program had stored
+         * there itself (a copy or a reuse, or the fault's error).
+         * STUB:
+         *     return -E_FAULT;
+         */
+        return handle_mm_fault(mm, va, FAULT_KERNEL | FAULT_WRITE);
+        /* LAB cow 3: END */
+    }
+    return handle_mm_fault(mm, va, FAULT_KERNEL | (write ? FAULT_WRITE : 0));
+}
+
+/*
  * The kernel address of user address va, made ready for this access
  * (mm's lock held). 0, or the fault's error (the address is untouched).
  */
 static int user_page(struct mm_struct *mm, uintptr_t va, bool write, char **kva) {
     pte_t *ptep = get_pte(mm->pgdir, va, false);
     if (ptep == NULL || !pte_present(*ptep) || !(*ptep & (write ? PTE_W : PTE_R))) {
-        int ret = handle_mm_fault(mm, va, FAULT_KERNEL | (write ? FAULT_WRITE : 0));
+        int ret = user_fault(mm, va, write, ptep);
         if (ret < 0) {
             return ret;
         }
@@ -139,7 +160,15 @@ int copy_to_user(struct mm_struct *mm, void *dst, const void *src, size_t len) {
         return -E_FAULT;
     }
     mmap_read_lock(mm);
+    /* LAB cow 3: BEGIN
+     * YOUR CODE: all or nothing. If any destination page cannot be made
+     * writable (a copy-on-write copy may run out of memory), return that
+     * error with not one byte written.
+     * STUB:
+     *     int ret = 0;
+     */
     int ret = prepare_range(mm, (uintptr_t)dst, len, true);
+    /* LAB cow 3: END */
     if (ret == 0) {
         ret = copy_user(mm, (char *)src, (uintptr_t)dst, len, true);
     }

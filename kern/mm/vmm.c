@@ -149,25 +149,26 @@ void mmput(struct mm_struct *mm) {
  * failure `to` may hold part of the copy; the caller drops it (mmput).
  */
 int dup_mmap(struct mm_struct *to, struct mm_struct *from) {
+    int ret = 0;
     list_entry_t *le = &from->mmap_list;
-    while ((le = list_next(le)) != &from->mmap_list) {
+    while (ret == 0 && (le = list_next(le)) != &from->mmap_list) {
         struct vma_struct *vma = le2vma(le, list_link);
         struct vma_struct *nvma = vma_create(vma->vm_start, vma->vm_end, vma->vm_flags);
         if (nvma == NULL) {
-            return -E_NO_MEM;
+            ret = -E_NO_MEM;
+            break;
         }
         nvma->vm_file = vma->vm_file;
         nvma->vm_pgoff = vma->vm_pgoff;
         insert_vma_struct(to, nvma);
-        int ret = copy_range(to->pgdir, from->pgdir, vma->vm_start, vma->vm_end,
-                             cow_enabled());
-        if (ret != 0) {
-            return ret;
-        }
+        ret = copy_range(to->pgdir, from->pgdir, vma->vm_start, vma->vm_end, cow_enabled());
+    }
+    if (cow_enabled()) {
+        cow_fork_flush(from->pgdir);    /* also after a failure: PTEs may have lost W */
     }
     to->brk_start = from->brk_start;
     to->brk = from->brk;
-    return 0;
+    return ret;
 }
 
 /*

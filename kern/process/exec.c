@@ -123,9 +123,19 @@ int load_icode(const uint8_t *binary, size_t size, struct mm_struct **mm_store,
         return ret;
     }
     memset(tf, 0, sizeof(struct trapframe));
+    /* LAB lab5 1: BEGIN
+     * YOUR CODE: set up the trap frame so that returning from the trap
+     * (sret) enters the new program in user mode: its stack pointer at the
+     * top of the user stack (USTACKTOP), its pc at the ELF entry point,
+     * and sstatus saying "previous mode user" (SPP clear) with interrupts
+     * enabled once in user mode (SPIE set), none in the kernel (SIE clear).
+     * STUB:
+     *     (void)elf;
+     */
     tf->gpr.sp = USTACKTOP;
     tf->epc = elf->e_entry;
     tf->status = (read_csr(sstatus) & ~(SSTATUS_SPP | SSTATUS_SIE)) | SSTATUS_SPIE;
+    /* LAB lab5 1: END */
     *mm_store = mm;
     return 0;
 }

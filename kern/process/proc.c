@@ -59,12 +59,21 @@ char *set_proc_name(struct proc_struct *proc, const char *name) {
 /* Link proc into the process list and under its parent. */
 static void set_links(struct proc_struct *proc) {
     list_add(&proc_list, &proc->list_link);
+    nr_process++;
+    /* LAB lab5 3: BEGIN
+     * YOUR CODE: make proc the youngest child of proc->parent: the
+     * parent's cptr points at its youngest child, and siblings are linked
+     * through optr (next older) and yptr (next younger). remove_links
+     * undoes this; do_wait and do_exit walk it.
+     * STUB:
+     *     (void)proc;
+     */
     proc->yptr = NULL;
     if ((proc->optr = proc->parent->cptr) != NULL) {
         proc->optr->yptr = proc;
     }
     proc->parent->cptr = proc;
-    nr_process++;
+    /* LAB lab5 3: END */
 }
 
 /* Take proc out of the process table and its parent's children. */

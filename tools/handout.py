@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""Cut a lab's student tree out of this one (make handout LAB=NAME).
+
+The reference solution of each exercise sits in the real kernel between
+two markers, and the BEGIN comment carries what replaces it:
+
+    /* LAB cow 2: BEGIN
+     * YOUR CODE: what the code must guarantee (the contract, not a recipe).
+     * STUB:
+     *     return -E_NO_MEM;
+     */
+    ... the reference solution ...
+    /* LAB cow 2: END */
+
+`handout LAB` copies every file git tracks into handout/LAB/, except the
+design chapters that explain the solutions (SPOILERS below) and the
+tools that only make sense in the full tree. In it, the regions of LAB
+and of every later lab (LABS gives the order) become the contract
+comment followed by the stub; the markers of earlier labs are dropped
+and their solutions kept. README.md gains the lab's section (from
+docs/labs/LAB.md's first paragraph) where it says <!-- HANDOUT -->, and
+loses what lies between <!-- FULL TREE ONLY --> and <!-- END -->. The new
+tree is a git repository with one commit, tagged `handout`, so that
+`make handin` can show what the student changed.
+
+Usage:
+  tools/handout.py handout LAB [--out DIR]     write the student tree
+  tools/handout.py regions                     list every region
+  tools/handout.py solution-lines LAB          the lines only LAB's stubbed solutions have
+                                               (its handout must not contain them anywhere)
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+LABS = ["lab5", "cow", "dirtycow"]  # in course order: a handout stubs its lab and the later ones
+SOURCE_EXT = (".c", ".h", ".S")
+SPOILERS = [                         # the design chapters: they explain the solutions
+    "docs/cow.md", "docs/cow.zh.md", "docs/dirtycow.md", "docs/dirtycow.zh.md",
+]
+FULL_TREE_ONLY = [".ci/", "tools/handout.py", "tools/handout_check.sh"]
+
+BEGIN_RE = re.compile(r"^(\s*)/\* LAB (\w+) (\d+): BEGIN\s*$")
+END_RE = re.compile(r"^\s*/\* LAB (\w+) (\d+): END \*/\s*$")
+COMMENT_RE = re.compile(r"^\s*\*(?: (.*))?$")
+COMMENT_END_RE = re.compile(r"^\s*\*/\s*$")
+
+
+class Region:
+    """One exercise region: where it is, its contract, stub and solution."""
+
+    def __init__(self, path, line, indent, lab, exercise):
+        self.path, self.line, self.indent = path, line, indent
+        self.lab, self.exercise = lab, exercise
+        self.contract, self.stub, self.solution = [], [], []
+
+    def replacement(self):
+        """The lines that stand for the region in a student tree."""
+        out = [f"{self.indent}/* LAB {self.lab} {self.exercise}: {self.contract[0]}"]
+        out += [f"{self.indent} *{' ' + c if c else ''}" for c in self.contract[1:]]
+        out.append(f"{self.indent} */")
+        out += [f"{self.indent}{s}" if s else "" for s in self.stub]
+        return out
+
+
+def fail(where, what):
+    sys.exit(f"{where}: {what}")
+
+
+def dedent(lines):
+    """Remove the indentation the non-blank lines share."""
+    width = min((len(s) - len(s.lstrip()) for s in lines if s.strip()), default=0)
+    return [s[width:] for s in lines]
+
+
+def parse(path, text):
+    """Split a source file into plain lines and Regions (in order)."""
+    parts, lines, i = [], text.split("\n"), 0
+    while i < len(lines):
+        m = BEGIN_RE.match(lines[i])
+        if END_RE.match(lines[i]):
+            fail(f"{path}:{i + 1}", "END without BEGIN")
+        if not m:
+            parts.append(lines[i])
+            i += 1
+            continue
+        indent, lab, exercise = m.group(1), m.group(2), m.group(3)
+        if lab not in LABS:
+            fail(f"{path}:{i + 1}", f"unknown lab {lab} (labs: {' '.join(LABS)})")
+        region, i = Region(path, i + 1, indent, lab, exercise), i + 1
+        section = "contract"
+        while i < len(lines) and not COMMENT_END_RE.match(lines[i]):
+            c = COMMENT_RE.match(lines[i])
+            if not c:
+                fail(f"{path}:{i + 1}", "the BEGIN comment needs ' * ' lines and ' */'")
+            body = c.group(1) or ""
+            if body.strip() == "STUB:":
+                section = "stub"
+            elif section == "contract":
+                region.contract.append(body)
+            else:
+                region.stub.append(body)
+            i += 1
+        i += 1
+        while i < len(lines) and not END_RE.match(lines[i]):
+            if BEGIN_RE.match(lines[i]):
+                fail(f"{path}:{i + 1}", "regions do not nest")
+            region.solution.append(lines[i])
+            i += 1
+        if i == len(lines):
+            fail(f"{path}:{region.line}", "BEGIN without END")
+        e = END_RE.match(lines[i])
+        if (e.group(1), e.group(2)) != (lab, exercise):
+            fail(f"{path}:{i + 1}", f"END of LAB {e.group(1)} {e.group(2)} closes LAB {lab} {exercise}")
+        if not region.contract or not region.contract[0].startswith("YOUR CODE:"):
+            fail(f"{path}:{region.line}", "the contract must start with 'YOUR CODE:'")
+        if not region.stub:
+            fail(f"{path}:{region.line}", "no STUB: lines")
+        region.stub = dedent(region.stub)
+        parts.append(region)
+        i += 1
+    return parts
+
+
+def tracked_files():
+    out = subprocess.run(["git", "ls-files", "-z"], capture_output=True, check=True).stdout
+    return [p for p in out.decode().split("\0") if p]
+
+
+def all_regions():
+    regions = []
+    for path in tracked_files():
+        if path.endswith(SOURCE_EXT) and os.path.isfile(path):
+            with open(path, encoding="utf-8") as f:
+                regions += [p for p in parse(path, f.read()) if isinstance(p, Region)]
+    return regions
+
+
+def stubbed(lab, region):
+    """Is region replaced by its stub in lab's handout?"""
+    return LABS.index(region.lab) >= LABS.index(lab)
+
+
+def cut_source(lab, path, text):
+    out = []
+    for part in parse(path, text):
+        if not isinstance(part, Region):
+            out.append(part)
+        elif stubbed(lab, part):
+            out += part.replacement()
+        else:
+            out += part.solution
+    return "\n".join(out)
+
+
+def lab_summary(lab):
+    """The first paragraph of docs/labs/LAB.md (after its title)."""
+    path = f"docs/labs/{lab}.md"
+    if not os.path.isfile(path):
+        fail(path, "missing: every lab needs its handout")
+    with open(path, encoding="utf-8") as f:
+        paras = [p.strip() for p in f.read().split("\n\n") if p.strip()]
+    title = paras[0].lstrip("# ").strip()
+    return title, next((p for p in paras[1:] if not p.startswith("#")), "")
+
+
+def cut_readme(lab, text):
+    title, summary = lab_summary(lab)
+    text = re.sub(r"<!-- FULL TREE ONLY -->.*?<!-- END -->\n?", "", text, flags=re.S)
+    section = (f"## This is the {lab} lab: {title}\n\n{summary}\n\n"
+               f"The whole task, step by step: [`docs/labs/{lab}.md`](docs/labs/{lab}.md) "
+               f"([中文](docs/labs/{lab}.zh.md)). `make grade LAB={lab}` runs its tests; "
+               f"`make handin` packs your changes for your teacher.\n")
+    if "<!-- HANDOUT -->" not in text:
+        fail("README.md", "no <!-- HANDOUT --> marker for the lab section")
+    return text.replace("<!-- HANDOUT -->", section)
+
+
+def solution_lines(lab):
+    """The lines of lab's stubbed solutions that no source outside them has."""
+    given, solution = set(), set()
+    for path in tracked_files():
+        if not path.endswith(SOURCE_EXT) or not os.path.isfile(path):
+            continue
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        given.update(s.strip() for s in cut_source(lab, path, text).split("\n"))
+        for part in parse(path, text):
+            if isinstance(part, Region) and stubbed(lab, part):
+                solution.update(s.strip() for s in part.solution if len(s.strip()) >= 12)
+    return {s for s in solution - given if not s.startswith("(void)")}   # casts say nothing
+
+
+def excluded(path):
+    return path in SPOILERS or any(path == p or path.startswith(p) for p in FULL_TREE_ONLY)
+
+
+def handout(lab, out):
+    if lab not in LABS:
+        sys.exit(f"no lab {lab!r}; the labs are: {' '.join(LABS)}")
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    for path in tracked_files():
+        if excluded(path) or not os.path.isfile(path):
+            continue
+        dest = os.path.join(out, path)
+        os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
+        if path.endswith(SOURCE_EXT) or path == "README.md":
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            text = cut_readme(lab, text) if path == "README.md" else cut_source(lab, path, text)
+            with open(dest, "w", encoding="utf-8") as f:
+                f.write(text)
+            shutil.copymode(path, dest)
+        else:
+            shutil.copy2(path, dest)
+    with open(os.path.join(out, ".lab"), "w", encoding="utf-8") as f:
+        f.write(lab + "\n")             # make handin names the tarball after it
+    git = ["git", "-C", out, "-c", "user.name=handout", "-c", "user.email=handout@localhost"]
+    subprocess.run(git[:3] + ["init", "-q"], check=True)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-q", "-m", f"The {lab} lab, as handed out"], check=True)
+    subprocess.run(git + ["tag", "handout"], check=True)
+    n = sum(stubbed(lab, r) for r in all_regions())
+    print(f"handout: {out} is the {lab} lab ({n} regions to write); see docs/labs/{lab}.md")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    h = sub.add_parser("handout")
+    h.add_argument("lab")
+    h.add_argument("--out")
+    sub.add_parser("regions")
+    s = sub.add_parser("solution-lines")
+    s.add_argument("lab")
+    opt = ap.parse_args()
+    os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    if opt.cmd == "handout":
+        handout(opt.lab, opt.out or os.path.join("handout", opt.lab))
+    elif opt.cmd == "regions":
+        for r in all_regions():
+            print(f"{r.lab} {r.exercise} {r.path}:{r.line} {r.contract[0][len('YOUR CODE:'):].strip()}")
+    else:
+        for line in sorted(solution_lines(opt.lab)):
+            print(line)
+
+
+if __name__ == "__main__":
+    main()
