@@ -18,6 +18,7 @@ QEMU    := qemu-system-riscv64
 GDB     := gdb-multiarch
 
 PROG     ?= forktest
+GDBPORT  ?= 1234
 MEM      ?= 128M
 TRACE    ?=
 BOOTARGS ?=
@@ -120,12 +121,12 @@ qemu: bin/kernel
 	@tools/qemu.sh $(RUNARGS)
 
 debug: bin/kernel
-	@echo "QEMU waits for gdb on localhost:1234 (run 'make gdb' in another terminal)"
-	@tools/qemu.sh -g $(RUNARGS)
+	@echo "QEMU waits for gdb on localhost:$(GDBPORT) (run 'make gdb GDBPORT=$(GDBPORT)' in another terminal)"
+	@GDBPORT=$(GDBPORT) tools/qemu.sh -g $(RUNARGS)
 
 gdb:
 	$(GDB) -q -ex 'set architecture riscv:rv64' -ex 'file bin/kernel' \
-	    -ex 'target remote localhost:1234'
+	    -ex 'target remote localhost:$(GDBPORT)'
 
 grade: | toolchain
 	@./grade.sh $(T)

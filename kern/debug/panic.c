@@ -1,6 +1,6 @@
 #include <assert.h>
 #include <stdio.h>
-#include <sbi.h>
+#include <power.h>
 #include <intr.h>
 
 static bool is_panic = false;
@@ -17,7 +17,7 @@ void __panic(const char *file, int line, const char *fmt, ...) {
         cprintf("\n");
         va_end(ap);
     }
-    sbi_shutdown(true);
+    power_off(EXIT_PANIC);
 }
 
 /* Print "kernel warning at FILE:LINE:" and the message; carry on. */

@@ -35,6 +35,31 @@ static bool node_is(const char *name, const char *base) {
     return strncmp(name, base, n) == 0 && (name[n] == '\0' || name[n] == '@');
 }
 
+/* Does a "compatible" value (NUL-separated strings) list `what`? */
+static bool compatible_with(const uint8_t *val, uint32_t len, const char *what) {
+    for (uint32_t i = 0; i < len; i += strlen((const char *)val + i) + 1) {
+        if (strcmp((const char *)val + i, what) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The test device's "reg" and "compatible", seen in one node below /soc. */
+static struct {
+    uint64_t reg;
+    bool is_test;
+} soc_node;
+
+/* Record one property of a node two levels down (/soc/...) we care about. */
+static void take_soc_prop(const char *prop, const uint8_t *val, uint32_t len) {
+    if (strcmp(prop, "reg") == 0 && len >= 8) {
+        soc_node.reg = be64(val);
+    } else if (strcmp(prop, "compatible") == 0) {
+        soc_node.is_test = compatible_with(val, len, "sifive,test0");
+    }
+}
+
 /* Record one property of a node we care about. */
 static void take_prop(struct boot_info *info, const char *node, const char *prop,
                       const uint8_t *val, uint32_t len) {
@@ -52,8 +77,9 @@ static void take_prop(struct boot_info *info, const char *node, const char *prop
 
 /*
  * Fill *info from the device tree at fdt (a kernel virtual address).
- * Only nodes directly below the root are looked at. Returns 0, or
- * -E_INVAL if fdt is not a device tree.
+ * Nodes directly below the root are looked at, and below /soc the test
+ * device (QEMU's exit register). Returns 0, or -E_INVAL if fdt is not a
+ * device tree.
  */
 int fdt_parse(const void *fdt, struct boot_info *info) {
     const struct fdt_header *h = fdt;
@@ -74,13 +100,18 @@ int fdt_parse(const void *fdt, struct boot_info *info) {
             if (++depth == 2) {
                 node = name;
             }
+            soc_node.reg = 0, soc_node.is_test = false;
             p += ROUNDUP(strlen(name) + 1, 4);
         } else if (token == FDT_END_NODE) {
-            depth--;
+            if (depth-- == 3 && node_is(node, "soc") && soc_node.is_test) {
+                info->test_base = soc_node.reg;
+            }
         } else if (token == FDT_PROP) {
             uint32_t len = be32(p), nameoff = be32(p + 4);
             if (depth == 2) {
                 take_prop(info, node, strings + nameoff, p + 8, len);
+            } else if (depth == 3 && node_is(node, "soc")) {
+                take_soc_prop(strings + nameoff, p + 8, len);
             }
             p += 8 + ROUNDUP(len, 4);
         } else if (token == FDT_END) {

@@ -11,6 +11,7 @@ struct boot_info {
     uint64_t mem_size;
     uint64_t timebase;              /* /cpus timebase-frequency (Hz) */
     char bootargs[BOOTARGS_MAX];    /* /chosen bootargs ("" if none) */
+    uint64_t test_base;             /* /soc/test: QEMU's exit register (0 if none) */
 };
 
 int fdt_parse(const void *fdt, struct boot_info *info);

@@ -3,13 +3,11 @@
 /* Extension ids (a7) and function ids (a6) used here. */
 #define SBI_LEGACY_SET_TIMER        0x00
 #define SBI_LEGACY_CONSOLE_PUTCHAR  0x01
-#define SBI_LEGACY_CONSOLE_GETCHAR  0x02
 #define SBI_LEGACY_SHUTDOWN         0x08
 #define SBI_EXT_TIME                0x54494D45
 #define SBI_EXT_SRST                0x53525354
 #define SBI_SRST_SHUTDOWN           0
 #define SBI_SRST_REASON_NONE        0
-#define SBI_SRST_REASON_FAILURE     1
 
 struct sbiret {
     long error;
@@ -34,10 +32,9 @@ void sbi_set_timer(uint64_t stime_value) {
     sbi_call(SBI_EXT_TIME, 0, stime_value, 0);
 }
 
-/* Power the machine off (QEMU exits); the legacy call is the fallback. */
-void sbi_shutdown(bool failure) {
-    long reason = failure ? SBI_SRST_REASON_FAILURE : SBI_SRST_REASON_NONE;
-    sbi_call(SBI_EXT_SRST, 0, SBI_SRST_SHUTDOWN, reason);
+/* Power the machine off (QEMU exits, status 0); the legacy call is the fallback. */
+void sbi_shutdown(void) {
+    sbi_call(SBI_EXT_SRST, 0, SBI_SRST_SHUTDOWN, SBI_SRST_REASON_NONE);
     sbi_call(SBI_LEGACY_SHUTDOWN, 0, 0, 0);
     for (;;) {
     }

@@ -14,6 +14,7 @@
 #include <fs.h>
 #include <proc.h>
 #include <sched.h>
+#include <power.h>
 
 extern char edata[], end[];
 
@@ -46,6 +47,7 @@ void kern_init(uintptr_t hartid, uintptr_t fdt_pa) {
 
     trap_init();
     pmm_init(boot_info.mem_base, boot_info.mem_size);
+    power_init(boot_info.test_base);
     kmalloc_init();
     cow_init();
     gup_init();

@@ -16,7 +16,8 @@ list_entry_t mm_list = { &mm_list, &mm_list };
 
 /*
  * A new top-level page table: no user pages, and the root entries of
- * boot_pgdir that map the kernel (shared by every address space).
+ * boot_pgdir for the upper half, which map the kernel, all of RAM and
+ * the device registers (shared by every address space).
  */
 static pde_t *setup_pgdir(void) {
     struct Page *page = alloc_page();
@@ -26,7 +27,7 @@ static pde_t *setup_pgdir(void) {
     set_page_ref(page, 1);
     pde_t *pgdir = page2kva(page);
     memset(pgdir, 0, PGSIZE);
-    for (size_t i = PX(2, DRAM_BASE + PHYSICAL_OFFSET); i < NPTEENTRY; i++) {
+    for (size_t i = PX(2, SV39_UPPER_HALF); i < NPTEENTRY; i++) {
         pgdir[i] = boot_pgdir[i];
     }
     return pgdir;

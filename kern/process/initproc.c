@@ -6,7 +6,7 @@
 #include <bootargs.h>
 #include <string.h>
 #include <stdio.h>
-#include <sbi.h>
+#include <power.h>
 #include <intr.h>
 #include <error.h>
 
@@ -21,11 +21,6 @@
 
 static int user_main(void *arg) {
     const char *name = arg;
-    if (find_program(name) == NULL) {
-        cprintf("unknown program \"%s\"\n", name);
-        print_programs();
-        return -E_NOENT;
-    }
     int ret = kernel_execve(name);
     cprintf("kernel_execve \"%s\" failed: %d\n", name, ret);
     return ret;
@@ -48,6 +43,11 @@ static int init_main(void *arg) {
     if (prog == NULL || *prog == '\0') {
         prog = DEFAULT_PROGRAM;
     }
+    if (find_program(prog) == NULL) {
+        cprintf("unknown program \"%s\"\n", prog);
+        print_programs();
+        power_off(EXIT_NO_PROGRAM);
+    }
     int pid = kernel_thread(user_main, (void *)prog, 0);
     if (pid <= 0) {
         panic("create user_main failed: %d", pid);
@@ -69,7 +69,7 @@ static int init_main(void *arg) {
         panic("cow audit failed");
     }
     check_memory(free_before, kbytes_before);
-    sbi_shutdown(false);
+    power_off(EXIT_OK);
 }
 
 /* Make the running boot thread the idle process and start init. */
