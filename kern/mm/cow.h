@@ -6,6 +6,7 @@
 #include <memstat.h>
 
 struct vma_struct;
+struct mm_struct;
 
 /*
  * Copy-on-write (cow.c). fork (copy_range) maps the parent's writable
@@ -23,11 +24,13 @@ void cow_count_fork(size_t shared, size_t copied);
 size_t cow_shared_total(void);               /* PTEs shared at fork since boot */
 void cow_fill_memstat(struct memstat *st);   /* the COW counters of memstat() */
 
-/* cow_check.c: the audit and the boot self-test */
-void check_cow(void);                        /* fork a small space by hand: share, copy, reuse */
-bool check_cow_invariants(void);             /* the audit over every address space */
+/* cow_audit.c: the audit */
+bool check_cow_invariants(void);             /* the full audit: every table, every count */
 void cow_audit_init(void);                   /* read audit= */
-void cow_audit_at_exit(void);                /* the audit at a process exit */
+void cow_audit_at_exit(struct mm_struct *mm);   /* the audit of one exiting address space */
 bool cow_audit_report(void);                 /* the final verdict, once all have quit */
+
+/* cow_check.c */
+void check_cow(void);                        /* fork a small space by hand: share, copy, reuse */
 
 #endif /* !__KERN_MM_COW_H__ */

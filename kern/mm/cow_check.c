@@ -2,149 +2,15 @@
 #include <pgtable.h>
 #include <vmm.h>
 #include <kmalloc.h>
-#include <bootargs.h>
-#include <fs.h>
 #include <string.h>
 #include <stdio.h>
 #include <riscv.h>
 
 /*
- * Checking copy-on-write. check_cow_invariants() is the audit: it counts,
- * for every physical page, the page-table entries (and page-table pages)
- * that point at it, and compares with struct Page.ref; it also checks
- * the rules that make COW safe. check_cow() is the boot self-test.
+ * check_cow(), the boot self-test of copy-on-write: a small address
+ * space forked by hand, driven through share, copy, reuse and free, with
+ * the audit (cow_audit.c) run in the middle.
  */
-
-static int audit_runs, audit_problems;
-static bool audit_each_exit = true;    /* boot argument audit=off clears it */
-
-/* Report one broken rule (the audit keeps going to show them all). */
-static void audit_fail(const char *what, uintptr_t va, pte_t pte) {
-    audit_problems++;
-    cprintf("cow audit: %s at va 0x%lx (pte 0x%lx", what, va, pte);
-    if (pte_page_valid(pte)) {
-        cprintf(", ref %d", page_ref(pte2page(pte)));
-    }
-    cprintf(")\n");
-}
-
-/* walk_pgdir callback: the rules for one user leaf PTE *ptep mapping va in mm (arg). */
-static void audit_leaf(pte_t *ptep, uintptr_t va, int level, void *arg) {
-    struct mm_struct *mm = arg;
-    pte_t pte = *ptep;
-    if (level != 0 || !pte_page_valid(pte)) {
-        audit_fail(level != 0 ? "large page in user memory" : "PTE points outside RAM", va, pte);
-        return;
-    }
-    struct vma_struct *vma = find_vma(mm, va);
-    struct Page *page = pte2page(pte);
-    page->audit_maps++;
-    if (vma == NULL || va < vma->vm_start) {
-        audit_fail("page mapped outside every area", va, pte);
-    } else if (pte_is_cow(pte) && !(vma->vm_flags & VM_WRITE)) {
-        audit_fail("COW bit in a read-only area", va, pte);
-    } else if (pte_writable(pte) && !(vma->vm_flags & VM_WRITE)) {
-        audit_fail("writable PTE in a read-only area", va, pte);
-    }
-    if (pte_writable(pte) && pte_is_cow(pte)) {
-        audit_fail("PTE both writable and COW", va, pte);
-    }
-    if (pte_writable(pte) && (page_ref(page) > 1 || PageFile(page))) {
-        audit_fail("writable PTE to a shared or file page", va, pte);
-    }
-    if (!(pte & PTE_U)) {
-        audit_fail("user page without PTE_U", va, pte);
-    }
-}
-
-/* walk_pgdir callback: a page-table page is in use once per entry naming it. */
-static void audit_table(pde_t *pdep, uintptr_t va, int level, void *arg) {
-    (void)arg;
-    if (!pte_page_valid(*pdep)) {
-        audit_fail("page-table pointer outside RAM", va, *pdep);
-        return;
-    }
-    pte2page(*pdep)->audit_maps++;
-    (void)level;
-}
-
-/* walk_pgdir callback: an entry that is neither a table pointer nor a leaf. */
-static void audit_bad(pte_t *ptep, uintptr_t va, int level, void *arg) {
-    (void)arg;
-    audit_fail(level == 0 ? "leaf PTE without R, W or X" : "malformed page-directory entry",
-               va, *ptep);
-}
-
-/* ref == mappings + table uses, for every page the allocator manages. */
-static void audit_refcounts(void) {
-    for (size_t i = 0; i < npage; i++) {
-        struct Page *page = &pages[i];
-        if (!PageReserved(page) && page->ref != page->audit_maps) {
-            audit_problems++;
-            cprintf("cow audit: page 0x%lx has ref %d but %d mappings\n",
-                    page2pa(page), page->ref, page->audit_maps);
-        }
-    }
-}
-
-/* A page-cache page: the file holds one reference. */
-static void audit_file_hold(struct Page *page) {
-    page->audit_maps++;
-}
-
-/* The audit over the kernel's page table and every address space. */
-static bool audit_all(void) {
-    int before = audit_problems;
-    audit_runs++;
-    for (size_t i = 0; i < npage; i++) {
-        pages[i].audit_maps = 0;
-    }
-    kva2page(boot_pgdir)->audit_maps++;
-    const struct pt_walk kernel = { .table = audit_table, .bad = audit_bad };
-    walk_pgdir(boot_pgdir, 0, ~0UL, &kernel);
-    fs_for_each_page(audit_file_hold);
-    for (list_entry_t *le = list_next(&mm_list); le != &mm_list; le = list_next(le)) {
-        struct mm_struct *mm = le2mm(le);
-        const struct pt_walk user = {
-            .leaf = audit_leaf, .table = audit_table, .bad = audit_bad, .arg = mm,
-        };
-        kva2page(mm->pgdir)->audit_maps++;
-        walk_pgdir(mm->pgdir, 0, USERTOP - 1, &user);
-    }
-    audit_refcounts();
-    return audit_problems == before;
-}
-
-/*
- * Walk every page table and check the COW invariants. Returns true
- * when all hold; otherwise prints each problem. Interrupts are off, so
- * nothing changes under the walk.
- */
-bool check_cow_invariants(void) {
-    return audit_all();
-}
-
-/* Audit at every exit unless the boot arguments say audit=off (benchmarks). */
-void cow_audit_init(void) {
-    audit_each_exit = bootarg_is("audit", "on", true);
-}
-
-/* The audit run when a user process exits, before it drops its pages. */
-void cow_audit_at_exit(void) {
-    if (audit_each_exit) {
-        check_cow_invariants();
-    }
-}
-
-/* The final verdict, printed by init once every user process is gone. */
-bool cow_audit_report(void) {
-    bool ok = check_cow_invariants() && audit_problems == 0;
-    cprintf("cow audit: %d audits, %d problems\n", audit_runs, audit_problems);
-    if (ok) {
-        cprintf("cow audit pass.\n");
-    }
-    return ok;
-}
 
 /* The PTE of va in mm, which must be present. */
 static pte_t pte_of(struct mm_struct *mm, uintptr_t va) {
@@ -201,7 +67,7 @@ void check_cow(void) {
 
     /* a store to the read-only area is refused, never copied */
     assert(do_pgfault(child, CAUSE_STORE_PAGE_FAULT, ro) != 0);
-    assert(audit_all());
+    assert(check_cow_invariants());
 
     /* free: the child's exit drops its references; the last holder frees the page */
     struct Page *second = pte2page(pte_of(parent, rw + PGSIZE));

@@ -88,7 +88,7 @@ static void reparent_children(void) {
 static void exit_mm(void) {
     struct mm_struct *mm = current->mm;
     if (mm != NULL) {
-        cow_audit_at_exit();
+        cow_audit_at_exit(mm);
         current->mm = NULL;
         current->pgdir_pa = boot_pgdir_pa;
         load_pgdir(boot_pgdir_pa);
