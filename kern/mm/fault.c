@@ -161,7 +161,7 @@ int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags) {
     if ((flags & FAULT_WRITE) && !pte_writable(*ptep)) {
         return do_wp_page(vma, va, ptep, flags);
     }
-    tlb_invalidate(mm->pgdir, va);
+    tlb_invalidate(mm->pgdir, va);      /* a spurious fault: the TLB was stale */
     return 0;
 }
 

@@ -96,6 +96,12 @@ void page_remove(pde_t *pgdir, uintptr_t va) {
  * page gains a reference (unless it was already the one mapped there).
  * Returns 0, or -E_NO_MEM if a page table could not be allocated (then
  * nothing changed).
+ *
+ * A mapping that replaces another is flushed (page_remove_pte); one over
+ * an invalid entry is not. The RISC-V spec lets a hart cache the invalid
+ * entry, so a user access may fault once more: handle_mm_fault then finds
+ * the PTE present, flushes and retries. The kernel itself must flush
+ * (tlb_invalidate) before it uses a fresh mapping at once.
  */
 int page_insert(pde_t *pgdir, struct Page *page, uintptr_t va, uint32_t perm) {
     pte_t *ptep = get_pte(pgdir, va, true);
@@ -107,7 +113,6 @@ int page_insert(pde_t *pgdir, struct Page *page, uintptr_t va, uint32_t perm) {
         page_ref_map(page);
     }
     set_pte(ptep, pte_create(page2ppn(page), perm));
-    tlb_invalidate(pgdir, va);
     return 0;
 }
 

@@ -60,6 +60,7 @@ void check_boot_pgdir(void) {
     /* A page written through one mapping reads back through the direct map. */
     struct Page *p = alloc_page();
     assert(p != NULL && page_insert(boot_pgdir, p, USERBASE, PTE_R | PTE_W) == 0);
+    tlb_invalidate(boot_pgdir, USERBASE);       /* we use the fresh mapping at once */
     strcpy((char *)USERBASE, "ucore: Hello world!!");
     assert(strcmp(page2kva(p), "ucore: Hello world!!") == 0);
     page_remove(boot_pgdir, USERBASE);
