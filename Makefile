@@ -38,8 +38,14 @@ USER_INC  := -Ilibs -Iuser/libs
 LIBS_SRC  := $(wildcard libs/*.c)
 KERN_SRC  := $(foreach d,$(KERN_DIRS),$(wildcard $(d)/*.c $(d)/*.S)) $(LIBS_SRC)
 ULIB_SRC  := $(wildcard user/libs/*.c user/libs/*.S) $(LIBS_SRC)
+# A user program is one file, user/NAME.c, or a directory, user/NAME/,
+# whose *.c files are linked together (user/libs and user/rootfs are not).
 USER_SRC  := $(wildcard user/*.c)
-USER_PROGS := $(basename $(notdir $(USER_SRC)))
+USER_DIR_SRC := $(filter-out user/libs/% user/rootfs/%,$(wildcard user/*/*.c))
+USER_DIR_PROGS := $(sort $(notdir $(patsubst %/,%,$(dir $(USER_DIR_SRC)))))
+USER_PROGS := $(sort $(basename $(notdir $(USER_SRC))) $(USER_DIR_PROGS))
+$(foreach p,$(filter $(USER_DIR_PROGS),$(basename $(notdir $(USER_SRC)))),\
+    $(error user/$(p).c and user/$(p)/ are both program $(p): keep one))
 
 KERN_OBJ  := $(patsubst %,obj/kern/%.o,$(basename $(KERN_SRC))) obj/userprogs.o obj/rootfs.o
 ULIB_OBJ  := $(patsubst %,obj/ulib/%.o,$(basename $(ULIB_SRC)))
@@ -84,13 +90,20 @@ obj/ulib/%.o: %.S | toolchain
 
 # Programs in user/ may be students' unchanged ucore sources: their
 # warnings are shown but do not stop the build (the kernel's do).
+# The files of a directory program also find its headers (-Iuser/NAME).
+$(patsubst %.c,obj/%.o,$(USER_DIR_SRC)): PROG_INC = -I$(<D)
+
 obj/user/%.o: user/%.c | toolchain
 	@mkdir -p $(@D)
 	@echo "  CC    $<"
-	@$(CC) $(CFLAGS) -Wno-error $(USER_INC) -c $< -o $@
+	@$(CC) $(CFLAGS) -Wno-error $(USER_INC) $(PROG_INC) -c $< -o $@
 
-obj/user/%.elf: obj/user/%.o $(ULIB_OBJ) tools/user.ld
-	@$(LD) -m elf64lriscv -nostdlib -T tools/user.ld -o $@ $(ULIB_OBJ) $<
+# The objects of program NAME: obj/user/NAME.o, or obj/user/NAME/*.o.
+user_objs = $(patsubst user/%.c,obj/user/%.o,$(or $(wildcard user/$(1).c),$(wildcard user/$(1)/*.c)))
+
+.SECONDEXPANSION:
+obj/user/%.elf: $$(call user_objs,$$*) $(ULIB_OBJ) tools/user.ld
+	@$(LD) -m elf64lriscv -nostdlib -T tools/user.ld -o $@ $(ULIB_OBJ) $(call user_objs,$*)
 
 # The tables are rewritten only when the set of embedded files changes.
 ROOTFS_FILES := $(shell find user/rootfs -type f 2>/dev/null | sort)

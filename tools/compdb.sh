@@ -41,7 +41,9 @@ sources() {
     find "$@" -type f \( -name '*.c' -o -name '*.S' \) 2>/dev/null | LC_ALL=C sort
 }
 
-# Object paths follow the Makefile: obj/kern/..., obj/user/NAME.o, obj/ulib/...
+# Object paths follow the Makefile: obj/kern/..., obj/user/NAME.o,
+# obj/user/NAME/FILE.o (a directory program, which also gets -Iuser/NAME),
+# obj/ulib/...
 sep=
 echo '['
 while IFS= read -r f; do
@@ -51,11 +53,14 @@ while IFS= read -r f; do
 done < <(sources boot kern libs)
 while IFS= read -r f; do
     [ -n "$f" ] || continue
+    flags=$uflags
     case $f in
-    user/libs/*) obj=obj/ulib/${f%.*}.o ;;
-    *)           obj=obj/user/$(basename "${f%.*}").o ;;
+    user/libs/*)   obj=obj/ulib/${f%.*}.o ;;
+    user/rootfs/*) continue ;;
+    user/*/*)      obj=obj/${f%.*}.o; flags="$uflags -I$(dirname "$f")" ;;
+    *)             obj=obj/user/$(basename "${f%.*}").o ;;
     esac
     printf '%s' "$sep"; sep=$',\n'
-    entry "$f" "$obj" "$uflags"
+    entry "$f" "$obj" "$flags"
 done < <(sources user)
 printf '\n]\n'

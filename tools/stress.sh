@@ -17,7 +17,7 @@
 #   failalloc=N      each program with its Nth page allocation failing, for
 #                    N across the allocations it makes (kern/mm/pmm.c)
 #   every:K, rand:   every Kth allocation fails; a seeded PCT percent fail
-#   fuzz             user/fuzz.c, the system-call fuzzer, with several seeds
+#   fuzz             user/fuzz/, the system-call fuzzer, with several seeds
 #   fork stress      user/forkbomb.c (to the process limit and out of
 #                    memory), forkcycle.c, forkdeep.c
 # One summary line per group, the failing runs in detail (logs stay in
