@@ -159,8 +159,9 @@ void cow_fork_flush(pde_t *pgdir) {
 
 /*
  * The rights for mapping, on a read fault, a page that another owner
- * holds (a file's page): read-only, and in a writable area marked COW,
- * so that the first store gives the process its own copy.
+ * holds (a file's page, the zero page): read-only, and in a writable
+ * area marked COW, so that the first store gives the process its own
+ * copy.
  */
 uint32_t cow_readonly_perm(const struct vma_struct *vma) {
     uint32_t perm = vma_pte_perm(vma) & ~PTE_W;
@@ -205,8 +206,9 @@ static int wp_page_copy(struct vma_struct *vma, uintptr_t va, pte_t *ptep) {
      * this mapping (page_ref_map), the PTE is stored with set_pte, no stale
      * translation of va remains, and only then does the old page lose this
      * mapping's reference (page_ref_unmap; someone else still holds it).
-     * If no page can be had, change nothing and return -E_NO_MEM. Count a
-     * copy in stats.copies and return VM_FAULT_WRITE.
+     * (A copy of the zero page need not read it: PageZero.) If no page
+     * can be had, change nothing and return -E_NO_MEM. Count a copy in
+     * stats.copies and return VM_FAULT_WRITE.
      * STUB:
      *     (void)vma, (void)va, (void)ptep;
      *     return -E_NO_MEM;
@@ -215,7 +217,11 @@ static int wp_page_copy(struct vma_struct *vma, uintptr_t va, pte_t *ptep) {
     if (copy == NULL) {
         return -E_NO_MEM;
     }
-    memcpy(page2kva(copy), page2kva(old), PGSIZE);
+    if (PageZero(old)) {
+        memset(page2kva(copy), 0, PGSIZE);
+    } else {
+        memcpy(page2kva(copy), page2kva(old), PGSIZE);
+    }
     page_ref_map(copy);
     set_pte(ptep, pte_create(page2ppn(copy), vma_perm_after_write(vma)));
     tlb_invalidate(vma->vm_mm->pgdir, va);
@@ -263,7 +269,8 @@ int do_wp_page(struct vma_struct *vma, uintptr_t va, pte_t *ptep, uint32_t flags
     /* LAB cow 2: BEGIN
      * YOUR CODE: decide. Reuse the page only if no one else can see it:
      * an anonymous page (never a file's, PageFile) that this mapping alone
-     * holds (page_ref). Anything else is copied.
+     * holds (page_ref; the zero page always has the kernel's hold too).
+     * Anything else is copied.
      * STUB:
      *     bool reuse = false;
      */

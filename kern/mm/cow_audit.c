@@ -10,7 +10,8 @@
  * page tables. Each user leaf PTE must lie in an area that allows its
  * rights, never be both writable and COW, and be writable only if its
  * page has no other holder; and every page's struct Page.ref must count
- * exactly its holders: user PTEs, uses as a page table, a file's hold.
+ * exactly its holders: user PTEs, uses as a page table, a file's hold,
+ * the kernel's hold on the zero page.
  *
  * Two sizes. The full audit (check_cow_invariants) walks the kernel's
  * table and every address space and compares every page's count
@@ -58,7 +59,7 @@ static void audit_leaf(pte_t *ptep, uintptr_t va, int level, void *arg) {
     if (pte_writable(pte) && pte_is_cow(pte)) {
         audit_fail("PTE both writable and COW", va, pte);
     }
-    if (pte_writable(pte) && (page_ref(page) > 1 || PageFile(page))) {
+    if (pte_writable(pte) && (page_ref(page) > 1 || PageFile(page) || PageZero(page))) {
         audit_fail("writable PTE to a shared or file page", va, pte);
     }
     if (!(pte & PTE_U)) {
@@ -83,9 +84,9 @@ static void audit_bad(pte_t *ptep, uintptr_t va, int level, void *arg) {
                va, *ptep);
 }
 
-/* The holders of page the count must include besides PTEs and tables: a file's hold. */
+/* The holders of page the count must include besides PTEs and tables: a file's, the kernel's. */
 static int other_holds(struct Page *page) {
-    return PageFile(page) ? 1 : 0;
+    return PageFile(page) || PageZero(page) ? 1 : 0;
 }
 
 /* Count mm's tables and mappings into audit_maps, checking the rules of each PTE. */
@@ -159,6 +160,7 @@ bool check_cow_invariants(void) {
     const struct pt_walk kernel = { .table = audit_table, .bad = audit_bad };
     walk_pgdir(boot_pgdir, 0, ~0UL, &kernel);
     fs_for_each_page(audit_file_hold);
+    get_zero_page()->audit_maps++;          /* the kernel's hold on the zero page */
     for (list_entry_t *le = list_next(&mm_list); le != &mm_list; le = list_next(le)) {
         audit_count_mm(le2mm(le));
     }

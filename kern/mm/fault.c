@@ -15,7 +15,8 @@
  * area must allow the access (vma_allows, the one rule); then the
  * outcome depends on the PTE:
  *
- *   no PTE, anonymous area      do_anonymous_page: a new zeroed page
+ *   no PTE, anonymous area      do_anonymous_page: the shared zero page,
+ *                               read-only, or for a write a new zeroed page
  *   no PTE, file area, read     do_read_fault: the file's own page, read-only
  *   no PTE, file area, write    do_cow_fault: a private copy of the file's page
  *   read-only PTE, write        do_wp_page (cow.c): reuse or copy
@@ -74,10 +75,37 @@ static struct Page *vma_file_page(const struct vma_struct *vma, uintptr_t va) {
     return inode_page(vma->vm_file, vma->vm_pgoff + (va - vma->vm_start) / PGSIZE);
 }
 
-/* A zeroed page, writable at once if this is a write. 0 or -E_NO_MEM. */
+/*
+ * The shared zero page: one page of zeros that every untouched anonymous
+ * page reads as, mapped read-only (copy-on-write in a writable area), so
+ * that reading memory allocates none. The kernel holds it for good.
+ */
+static struct Page *zero_page;
+
+void zero_page_init(void) {
+    if ((zero_page = alloc_page()) == NULL) {
+        panic("no memory for the zero page");
+    }
+    memset(page2kva(zero_page), 0, PGSIZE);
+    set_page_ref(zero_page, 1);             /* the kernel's hold: never freed */
+    SetPageZero(zero_page);
+}
+
+/* The zero page. */
+struct Page *get_zero_page(void) {
+    return zero_page;
+}
+
+/*
+ * A first touch of anonymous memory: a read maps the zero page, a write
+ * (or a forced one) a new zeroed page. 0 or -E_NO_MEM.
+ */
 static int do_anonymous_page(struct vma_struct *vma, uintptr_t va, uint32_t flags) {
-    uint32_t perm = (flags & FAULT_WRITE) ? vma_perm_after_write(vma) : vma_pte_perm(vma);
-    return pgdir_alloc_page(vma->vm_mm->pgdir, va, perm) != NULL ? 0 : -E_NO_MEM;
+    if (!(flags & FAULT_WRITE)) {
+        return page_insert(vma->vm_mm->pgdir, zero_page, va, cow_readonly_perm(vma));
+    }
+    return pgdir_alloc_page(vma->vm_mm->pgdir, va, vma_perm_after_write(vma)) != NULL ? 0
+                                                                                    : -E_NO_MEM;
 }
 
 /*
@@ -118,7 +146,7 @@ static int do_fault(struct vma_struct *vma, uintptr_t va, uint32_t flags) {
     const char *what;
     int ret;
     if (vma->vm_file == NULL) {
-        what = "zero-fill";
+        what = (flags & FAULT_WRITE) ? "zero-fill" : "zero-map";
         ret = do_anonymous_page(vma, va, flags);
     } else if (flags & FAULT_WRITE) {
         what = "file-copy";

@@ -70,6 +70,7 @@ struct Page {
 #define PG_reserved     0       /* kernel or firmware owns it: never allocatable */
 #define PG_property     1       /* head page of a free block; property = its size */
 #define PG_file         2       /* page cache of a file (kern/fs): never anonymous */
+#define PG_zero         3       /* the shared zero page (kern/mm/fault.c): never written */
 
 #define SetPageReserved(page)       ((page)->flags |= (1U << PG_reserved))
 #define PageReserved(page)          (((page)->flags >> PG_reserved) & 1)
@@ -78,6 +79,8 @@ struct Page {
 #define PageProperty(page)          (((page)->flags >> PG_property) & 1)
 #define SetPageFile(page)           ((page)->flags |= (1U << PG_file))
 #define PageFile(page)              (((page)->flags >> PG_file) & 1)
+#define SetPageZero(page)           ((page)->flags |= (1U << PG_zero))
+#define PageZero(page)              (((page)->flags >> PG_zero) & 1)
 
 #define le2page(le, member) to_struct((le), struct Page, member)
 

@@ -92,6 +92,8 @@ int do_brk(uintptr_t addr, uintptr_t *brk_store);
 #define VM_FAULT_WRITE  1
 
 /* fault.c: page faults */
+void zero_page_init(void);                                          /* at boot, before any fault */
+struct Page *get_zero_page(void);
 int do_pgfault(struct mm_struct *mm, uintptr_t cause, uintptr_t addr);   /* from a user trap */
 int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags); /* lock held */
 bool vma_allows(const struct vma_struct *vma, uint32_t flags);  /* the one rights rule */

@@ -82,5 +82,6 @@ void check_vmm(void) {
 }
 
 void vmm_init(void) {
+    zero_page_init();
     check_vmm();
 }
