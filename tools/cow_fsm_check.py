@@ -86,7 +86,7 @@ BOOTS = [
     ("prog=dirtycow dirtycow=vulnerable gup_resched=1", None,
      ["vpage readonly->readonly forced-copy", "vpage absent->readonly file-map",
       "vpage absent->readonly file-copy"]),
-    ("prog=cowforced failalloc=20", None, ["vpage cow->cow forced-oom"]),
+    ("prog=cowforced failalloc=21", None, ["vpage cow->cow forced-oom"]),
     ("prog=dirtycow failalloc=18", None, ["vpage readonly->readonly forced-oom"]),
     ("prog=dirtycow dirtycow=vulnerable gup_resched=2", None,
      ["vpage readonly->readonly forced-reuse"]),

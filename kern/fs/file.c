@@ -73,19 +73,20 @@ int do_read(int fd, void *buf, size_t n) {
     }
     struct inode *inode = file->inode;
     n = MIN(n, inode->size - MIN(file->pos, inode->size));
-    int ret = fault_in_user(current->mm, (uintptr_t)buf, n, true);
-    if (ret != 0) {
-        return ret;
-    }
+    struct mm_struct *mm = current->mm;
+    mmap_read_lock(mm);             /* one lock for the check and every piece */
+    int ret = fault_in_user_locked(mm, (uintptr_t)buf, n, true);
     size_t done = 0;
-    while (done < n) {
+    while (ret == 0 && done < n) {
         size_t pos = file->pos + done, off = pos % PGSIZE;
         size_t chunk = MIN(n - done, PGSIZE - off);
         const char *from = (const char *)page2kva(inode_page(inode, pos / PGSIZE)) + off;
-        if ((ret = copy_to_user(current->mm, (char *)buf + done, from, chunk)) != 0) {
-            return ret;
-        }
+        ret = copy_to_user_locked(mm, (char *)buf + done, from, chunk);
         done += chunk;
+    }
+    mmap_read_unlock(mm);
+    if (ret != 0) {
+        return ret;         /* only from the first check: the pieces cannot fail then */
     }
     file->pos += done;
     return done;

@@ -52,9 +52,9 @@ void cow_count_fork(size_t shared, size_t copied) {
     stats.fork_copied += copied;
 }
 
-/* PTEs shared at fork since boot (fork's trace line reports the change). */
-size_t cow_shared_total(void) {
-    return stats.fork_shared;
+/* PTEs shared or copied at fork since boot (fork's trace line reports the change). */
+size_t cow_forked_total(void) {
+    return stats.fork_shared + stats.fork_copied;
 }
 
 void cow_fill_memstat(struct memstat *st) {

@@ -21,7 +21,7 @@ void cow_fork_flush(pde_t *pgdir);           /* after sharing: the parent's stor
 uint32_t cow_readonly_perm(const struct vma_struct *vma);  /* rights for someone else's page */
 int do_wp_page(struct vma_struct *vma, uintptr_t va, pte_t *ptep, uint32_t flags);
 void cow_count_fork(size_t shared, size_t copied);
-size_t cow_shared_total(void);               /* PTEs shared at fork since boot */
+size_t cow_forked_total(void);               /* PTEs shared or copied at fork since boot */
 void cow_fill_memstat(struct memstat *st);   /* the COW counters of memstat() */
 
 /* cow_audit.c: the audit */

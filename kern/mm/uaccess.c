@@ -82,8 +82,18 @@ static int user_page(struct mm_struct *mm, uintptr_t va, bool write, char **kva)
     return 0;
 }
 
-/* Make every page of [addr, addr + len) ready for this access (mm's lock held). */
-static int prepare_range(struct mm_struct *mm, uintptr_t addr, size_t len, bool write) {
+/*
+ * Make every page of [addr, addr + len) ready for this access; mm's lock
+ * is held (for a caller that copies in pieces under one lock). 0, or the
+ * fault's error.
+ */
+int fault_in_user_locked(struct mm_struct *mm, uintptr_t addr, size_t len, bool write) {
+    if (len == 0) {
+        return 0;
+    }
+    if (!user_range_ok(addr, len)) {
+        return -E_FAULT;
+    }
     for (uintptr_t va = ROUNDDOWN(addr, PGSIZE); va < addr + len; va += PGSIZE) {
         char *kva;
         int ret = user_page(mm, va, write, &kva);
@@ -92,24 +102,6 @@ static int prepare_range(struct mm_struct *mm, uintptr_t addr, size_t len, bool 
         }
     }
     return 0;
-}
-
-/*
- * Make every page of user range [addr, addr + len) ready for this access
- * now (Linux's fault_in_writeable), so that the copies that follow
- * cannot fail half-way. 0, -E_FAULT or -E_NO_MEM.
- */
-int fault_in_user(struct mm_struct *mm, uintptr_t addr, size_t len, bool write) {
-    if (len == 0) {
-        return 0;
-    }
-    if (mm == NULL || !user_range_ok(addr, len)) {
-        return -E_FAULT;
-    }
-    mmap_read_lock(mm);
-    int ret = prepare_range(mm, addr, len, write);
-    mmap_read_unlock(mm);
-    return ret;
 }
 
 /* Copy len bytes between kernel buffer kbuf and user address uaddr (mm's lock held). */
@@ -148,6 +140,11 @@ int copy_from_user(struct mm_struct *mm, void *dst, const void *src, size_t len)
     return ret;
 }
 
+/* copy_to_user with mm's lock already held (the pages faulted in first). */
+int copy_to_user_locked(struct mm_struct *mm, void *dst, const void *src, size_t len) {
+    return copy_user(mm, (char *)src, (uintptr_t)dst, len, true);
+}
+
 /*
  * Write len bytes from src to user dst, all or nothing: 0, or -E_FAULT
  * / -E_NO_MEM with nothing written.
@@ -167,7 +164,7 @@ int copy_to_user(struct mm_struct *mm, void *dst, const void *src, size_t len) {
      * STUB:
      *     int ret = 0;
      */
-    int ret = prepare_range(mm, (uintptr_t)dst, len, true);
+    int ret = fault_in_user_locked(mm, (uintptr_t)dst, len, true);
     /* LAB cow 3: END */
     if (ret == 0) {
         ret = copy_user(mm, (char *)src, (uintptr_t)dst, len, true);

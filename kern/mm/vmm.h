@@ -102,10 +102,11 @@ uint32_t vma_perm_after_write(const struct vma_struct *vma);    /* ... once writ
 
 /* uaccess.c: the one path to user memory; errors are the fault's own */
 bool user_mem_check(struct mm_struct *mm, uintptr_t addr, size_t len, bool write);
-int fault_in_user(struct mm_struct *mm, uintptr_t addr, size_t len, bool write);
 int copy_from_user(struct mm_struct *mm, void *dst, const void *src, size_t len);
 int copy_to_user(struct mm_struct *mm, void *dst, const void *src, size_t len); /* all or nothing */
 int copy_string_from_user(struct mm_struct *mm, char *dst, const char *src, size_t maxn);
+int fault_in_user_locked(struct mm_struct *mm, uintptr_t addr, size_t len, bool write);
+int copy_to_user_locked(struct mm_struct *mm, void *dst, const void *src, size_t len);
 
 /* vmm_check.c */
 void check_vmm(void);

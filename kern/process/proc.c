@@ -232,7 +232,7 @@ int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
         return -E_NO_MEM;
     }
     struct trace_event ev;
-    size_t shared_before = cow_shared_total();
+    size_t forked_before = cow_forked_total();
     trace_begin(&ev);
     int ret = copy_mm(clone_flags, proc);
     if (ret != 0) {
@@ -256,7 +256,8 @@ int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
     local_intr_restore(intr_flag);
 
     trace_end(&ev, TRACE_COW, (clone_flags & CLONE_VM) ? NULL : cow_enabled() ? "fork" : "fork-copy",
-              "fork -> %d: %d pages shared", proc->pid, (int)(cow_shared_total() - shared_before));
+              "fork -> %d: %d pages %s", proc->pid, (int)(cow_forked_total() - forked_before),
+              cow_enabled() ? "shared" : "copied");
     wakeup_proc(proc);
     return proc->pid;
 }
