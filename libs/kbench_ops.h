@@ -19,6 +19,8 @@
 #define KBENCH_FREE     7   /* free_page */
 #define KBENCH_WP_COPY  8   /* handle_mm_fault on a shared COW page (a copy, no trap) */
 #define KBENCH_UNMAP    9   /* unmap_range of n shared pages (a COW child's exit) */
+#define KBENCH_SFENCE   10  /* n sfence.vma, whole-TLB flushes: timed from user mode, a
+                               call costs a trap round trip, one flush and its refills */
 
 /* The largest n an op accepts (64 MiB worth of pages). */
 #define KBENCH_MAX_PAGES 16384

@@ -228,6 +228,15 @@ static intptr_t time_alloc_free(size_t n, bool time_free) {
     return time_free ? t_free : t_alloc;
 }
 
+/* n whole-TLB flushes (what QEMU makes of every sfence.vma). */
+static intptr_t time_sfence(size_t n) {
+    uint64_t t0 = rdtime();
+    for (size_t i = 0; i < n; i++) {
+        sfence_vma();
+    }
+    return rdtime() - t0;
+}
+
 /*
  * Run micro-benchmark op (KBENCH_xxx) over n pages or repetitions.
  * Returns elapsed rdtime ticks, -E_INVAL for an unknown op or n outside
@@ -241,6 +250,8 @@ intptr_t do_kbench(uint64_t op, uint64_t n) {
     switch (op) {
     case KBENCH_COPY:
         return time_page_copy(n);
+    case KBENCH_SFENCE:
+        return time_sfence(n);
     case KBENCH_ALLOC:
     case KBENCH_FREE:
         return time_alloc_free(n, op == KBENCH_FREE);

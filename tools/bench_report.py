@@ -1,0 +1,377 @@
+#!/usr/bin/env python3
+"""The tables, targets, CSV files and plot of make bench (tools/bench.sh).
+
+Reads the console logs of user/bench.c, booted once per fork mode
+(eager: cow=off, cow: the default, and pt: cow=pt when present) and per
+currency (icount: QEMU -icount, where 1 ns is one instruction; wall:
+real time), plus the fork-storm timings bench.sh measured, and prints
+every figure in both currencies side by side, with the ratios.
+
+  tools/bench_report.py OUT LOGDIR [--storms FILE]
+"""
+
+import math
+import os
+import sys
+
+TICK_NS = 100                   # rdtime ticks are 100 ns on QEMU virt
+MODES = ["eager", "cow", "pt"]
+CURRENCIES = ["icount", "wall"]
+LABEL = {"icount": "-icount", "wall": "wall clock"}
+
+
+def parse(path):
+    """The 'bench: ...' lines of one run: floors, per-size user and kernel results."""
+    run = {"sizes": {}, "kernel": {}, "floor": None}
+    for line in open(path, errors="replace"):
+        words = line.split()
+        if len(words) < 2 or words[0] != "bench:":
+            continue
+        kv = dict(w.split("=", 1) for w in words[1:] if "=" in w)
+        try:
+            kv = {k: int(v) for k, v in kv.items()}
+        except ValueError:
+            continue
+        if words[1] == "floor":
+            run["floor"] = kv
+        elif "size" in kv:
+            run["kernel" if words[1] == "kernel" else "sizes"][kv["size"]] = kv
+    return run
+
+
+def load(logdir):
+    """runs[currency][mode] for every log bench.sh left."""
+    runs = {}
+    for cur in CURRENCIES:
+        for mode in MODES:
+            path = os.path.join(logdir, "%s-%s.log" % (cur, mode))
+            if os.path.exists(path):
+                run = parse(path)
+                if run["sizes"]:
+                    runs.setdefault(cur, {})[mode] = run
+    return runs
+
+
+def per(total_ticks, count):
+    """ns per item from a tick total over count items."""
+    return total_ticks * TICK_NS / count if count else float("nan")
+
+
+def ratio(a, b):
+    return a / b if b and a == a and b == b else float("nan")
+
+
+def floors(run):
+    """The copy-fault floor's parts, in ns: trap, flush (+ refills), copy."""
+    f = run["floor"]
+    trap = per(f["trap"], f["trapbatch"])
+    flush = per(f["flushtrap"], f["trapbatch"]) - trap
+    copy = per(f["copy"], f["copybatch"])
+    return {"trap": trap, "flush": max(flush, 0.0), "copy": copy,
+            "fault": trap + max(flush, 0.0) + copy}
+
+
+def figures(runs):
+    """fig[currency][mode][size] = the per-size figures in ns."""
+    fig = {}
+    for cur, by_mode in runs.items():
+        for mode, run in by_mode.items():
+            for s, c in run["sizes"].items():
+                k = run["kernel"].get(s, {})
+                reps, n = k.get("reps", 0), k.get("n", 0)
+                fig.setdefault(cur, {}).setdefault(mode, {})[s] = {
+                    "ptes": c["ptes"], "pages": c["pages"], "copies": c["copies"],
+                    "fork": c["fork"] * TICK_NS, "cycle": c["cycle"] * TICK_NS,
+                    "writeall": c["writeall"] * TICK_NS,
+                    "exec": c.get("exec", 0) * TICK_NS,
+                    "copyfault": per(c["copyfault"], s), "reusefault": per(c["reusefault"], s),
+                    "ptefloor": per(k.get("ptefloor", 0), reps),
+                    "k_pte_write": per(k.get("ptefloor", 0), reps * n),
+                    "k_share": per(k.get("share", 0), reps * n),
+                    "k_eager": per(k.get("eager", 0), reps * n),
+                    "k_getpte": per(k.get("getpte", 0), reps * n),
+                    "k_unmap": per(k.get("unmap", 0), reps * n),
+                    "k_alloc": per(k.get("alloc", 0), reps * n),
+                    "k_free": per(k.get("free", 0), reps * n),
+                    "k_wpcopy": per(k.get("wpcopy", 0), reps * s),
+                }
+    return fig
+
+
+def us(ns):
+    return "%8.1f" % (ns / 1000.0) if ns == ns else "%8s" % "-"
+
+
+def x(v):
+    return "%6.2fx" % v if v == v else "%7s" % "-"
+
+
+def table(title, heads, rows):
+    print()
+    print(title)
+    widths = [max(len(h), max((len(r[i]) for r in rows), default=0)) for i, h in enumerate(heads)]
+    print("  ".join(h.rjust(w) for h, w in zip(heads, widths)))
+    for r in rows:
+        print("  ".join(c.rjust(w) for c, w in zip(r, widths)))
+
+
+def side_by_side(fig, sizes, key, modes, base="eager", against=None):
+    """Rows: per size, for each currency the times of modes and their ratios to base."""
+    rows = []
+    for s in sizes:
+        row = ["%d" % s]
+        for cur in CURRENCIES:
+            f = fig.get(cur, {})
+
+            def value(m):
+                return f[m][s][key] if m in f and s in f[m] else float("nan")
+
+            row += [us(value(m)) for m in modes]
+            row += [x(ratio(value(m), value(base))) for m in modes if m != base]
+            if against is not None:
+                c = f.get("cow", {}).get(s)
+                row.append(x(ratio(c[key], c[against])) if c else x(float("nan")))
+        rows.append(row)
+    return rows
+
+
+def heads_for(modes, base, against_name=None):
+    heads = ["heap"]
+    for cur in CURRENCIES:
+        tag = "i" if cur == "icount" else "w"
+        heads += ["%s %s" % (m, tag) for m in modes]
+        heads += ["%s/%s %s" % (m, base, tag) for m in modes if m != base]
+        if against_name:
+            heads.append("%s %s" % (against_name, tag))
+    return heads
+
+
+def print_tables(fig, sizes, modes, fl):
+    print("bench: every figure in two currencies: -icount (1 ns = 1 instruction, the same in "
+          "every run)\nand wall clock (what a user waits for on this machine; medians)."
+          " Times in microseconds.")
+    table("fork (the parent's fork() call; the child exits at once)",
+          heads_for(modes, "eager", "cow/floor"), side_by_side(fig, sizes, "fork", modes,
+                                                               against="ptefloor"))
+    table("fork + exit + wait",
+          heads_for(modes, "eager"), side_by_side(fig, sizes, "cycle", modes))
+    table("fork + the child writes every heap page + exit + wait",
+          heads_for(modes, "eager"), side_by_side(fig, sizes, "writeall", modes))
+    if any(fig[c][m][s]["exec"] > 0 for c in fig for m in fig[c] for s in fig[c][m]):
+        table("fork + the child execs a small program + wait (the shell's pattern)",
+              heads_for(modes, "eager"), side_by_side(fig, sizes, "exec", modes))
+    print()
+    print("COW faults, per fault (ns), and their floors:")
+    for cur in CURRENCIES:
+        if cur not in fl:
+            continue
+        f = fl[cur]
+        print("  %-10s floor = trap %.0f + sfence.vma and refills %.0f + 4 KiB copy %.0f = %.0f"
+              % (LABEL[cur], f["trap"], f["flush"], f["copy"], f["fault"]))
+    heads, rows = ["heap"], []
+    for cur in CURRENCIES:
+        tag = "i" if cur == "icount" else "w"
+        heads += ["copy %s" % tag, "vs floor %s" % tag, "reuse %s" % tag]
+    for s in sizes:
+        if s == 0:
+            continue
+        row = ["%d" % s]
+        for cur in CURRENCIES:
+            c = fig.get(cur, {}).get("cow", {}).get(s)
+            if c is None:
+                row += ["-", "-", "-"]
+                continue
+            row += ["%.0f" % c["copyfault"], x(ratio(c["copyfault"], fl[cur]["fault"])),
+                    "%.0f" % c["reusefault"]]
+        rows.append(row)
+    table("per fault (ns)", heads, rows)
+
+
+def print_parts(fig, big):
+    for cur in CURRENCIES:
+        k = fig.get(cur, {}).get("cow", {}).get(big)
+        if k is None:
+            continue
+        print()
+        print("kernel parts at %d heap pages (kbench, %s), ns per page:" % (big, LABEL[cur]))
+        print("  copy_range shared %.1f (floor: the 2 PTE writes %.1f), copy_range eager %.1f,"
+              % (k["k_share"], k["k_pte_write"], k["k_eager"]))
+        print("  get_pte %.1f, alloc_page %.1f, free_page %.1f, unmap of a shared page %.1f,"
+              % (k["k_getpte"], k["k_alloc"], k["k_free"], k["k_unmap"]))
+        print("  handle_mm_fault copying a page %.0f" % k["k_wpcopy"])
+
+
+def print_storms(path):
+    """Fork storms, whole boots in wall-clock seconds: default audit against audit=off."""
+    if not path or not os.path.exists(path):
+        return {}
+    t = {}
+    for line in open(path):
+        name, audit, secs = line.split()
+        t.setdefault(name, {})[audit] = float(secs)
+    print()
+    print("fork storms, whole boots, wall clock (median seconds): the audit at every exit")
+    print("  %-22s %9s %9s %7s" % ("program", "audit on", "audit off", "on/off"))
+    out = {}
+    for name in sorted(t):
+        on, off = t[name].get("on", float("nan")), t[name].get("off", float("nan"))
+        out[name] = ratio(on, off)
+        print("  %-22s %9.2f %9.2f %6.2fx" % (name, on, off, out[name]))
+    return out
+
+
+def targets(fig, fl, big, storms):
+    """[(name, value, op, limit)] for the targets of docs/perf.md."""
+    out = []
+    for cur in CURRENCIES:
+        f = fig.get(cur, {})
+        if "cow" not in f or "eager" not in f or big not in f["cow"]:
+            continue
+        c, e = f["cow"][big], f["eager"][big]
+        tag = LABEL[cur]
+        if cur == "icount":
+            out += [("COW fork at least 30x cheaper than eager (%s)" % tag,
+                     ratio(e["fork"], c["fork"]), ">=", 30),
+                    ("COW fork at most 3x its PTE-writing floor (%s)" % tag,
+                     ratio(c["fork"], c["ptefloor"]), "<=", 3),
+                    ("COW copy fault at most 2x its floor (%s)" % tag,
+                     ratio(c["copyfault"], fl[cur]["fault"]), "<=", 2),
+                    ("fork + child writes all at most 1.2x eager (%s)" % tag,
+                     ratio(c["writeall"], e["writeall"]), "<=", 1.2)]
+        else:
+            allowed = ratio(c["cycle"] + big * fl[cur]["fault"], e["writeall"])
+            out += [("COW copy fault at most 1.3x its floor (%s)" % tag,
+                     ratio(c["copyfault"], fl[cur]["fault"]), "<=", 1.3),
+                    ("fork + child writes all, against eager (%s; its floor allows %.2fx)"
+                     % (tag, allowed), ratio(c["writeall"], e["writeall"]), "report", 0)]
+        if "pt" in f and big in f["pt"]:
+            p = f["pt"][big]
+            out += [("cow=pt fork at least 20x cheaper than cow=on (%s)" % tag,
+                     ratio(c["fork"], p["fork"]), ">=", 20),
+                    ("cow=pt fork + exit + wait at least 5x cheaper than cow=on (%s)" % tag,
+                     ratio(c["cycle"], p["cycle"]), ">=", 5),
+                    ("cow=pt fork + exec at least 5x cheaper than cow=on (%s)" % tag,
+                     ratio(c["exec"], p["exec"]), ">=", 5),
+                    ("cow=pt fork + child writes all at most 1.1x cow=on (%s)" % tag,
+                     ratio(p["writeall"], c["writeall"]), "<=", 1.1)]
+    for name, r in storms.items():
+        out.append(("%s with the audit at most 1.25x audit=off (wall clock)" % name,
+                    r, "<=", 1.25))
+    return out
+
+
+def print_targets(items, big):
+    print()
+    print("targets at %d heap pages%s:" % (big, "" if big >= 4096 else
+                                          " (they are set for 4096: run the full bench)"))
+    for name, value, op, limit in items:
+        if op == "report":
+            print("  %-4s %-70s %6.2fx" % ("--", name, value))
+            continue
+        ok = value >= limit if op == ">=" else value <= limit
+        print("  %-4s %-70s %6.2fx (%s %gx)" % ("met" if ok else "MISS", name, value, op, limit))
+
+
+def write_csv(fig, sizes, out):
+    cols = ["ptes", "fork", "cycle", "writeall", "exec", "copyfault", "reusefault", "ptefloor",
+            "pages", "copies", "k_share", "k_pte_write", "k_eager", "k_getpte", "k_alloc",
+            "k_free", "k_unmap", "k_wpcopy"]
+    with open(os.path.join(out, "fork.csv"), "w") as f:
+        f.write("currency,mode,heap_pages," + ",".join(cols) + "\n")
+        for cur in CURRENCIES:
+            for mode in MODES:
+                for s in sizes:
+                    r = fig.get(cur, {}).get(mode, {}).get(s)
+                    if r is not None:
+                        f.write("%s,%s,%d,%s\n" % (cur, mode, s, ",".join(
+                            ("%.1f" % r[c]).rstrip("0").rstrip(".") for c in cols)))
+
+
+def plot(fig, sizes, out):
+    """fork.svg: fork and fork + writes against the pages mapped, both currencies, log-log."""
+    W, H, L, R, T, B = 820, 520, 80, 290, 40, 60
+    colours = {"eager": "#d62728", "cow": "#1f77b4", "pt": "#2ca02c"}
+    series = []
+    for cur in CURRENCIES:
+        for mode in MODES:
+            for key, what in (("fork", "fork"), ("writeall", "fork + writes")):
+                pts = [(fig[cur][mode][s]["ptes"], fig[cur][mode][s][key] / 1000.0)
+                       for s in sizes if cur in fig and mode in fig[cur]
+                       and s in fig[cur][mode] and fig[cur][mode][s][key] > 0]
+                if pts:
+                    dash = "" if cur == "icount" else "6,4"
+                    width = 2 if key == "fork" else 1
+                    series.append(("%s %s (%s)" % (mode, what, LABEL[cur]), pts,
+                                   colours[mode], dash, width))
+    if not series:
+        return
+    xs = [p[0] for s in series for p in s[1]]
+    ys = [p[1] for s in series for p in s[1]]
+    x0, x1 = math.floor(math.log10(min(xs))), math.ceil(math.log10(max(xs)))
+    y0, y1 = math.floor(math.log10(min(ys))), math.ceil(math.log10(max(ys)))
+    x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)
+
+    def px(v):
+        return L + (math.log10(v) - x0) / (x1 - x0) * (W - L - R)
+
+    def py(v):
+        return H - B - (math.log10(v) - y0) / (y1 - y0) * (H - T - B)
+
+    svg = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+           'font-family="sans-serif" font-size="12">' % (W, H),
+           '<rect width="100%" height="100%" fill="white"/>',
+           '<text x="%d" y="22" font-size="15">fork cost against process size: -icount '
+           '(solid) and wall clock (dashed)</text>' % L]
+    for d in range(x0, x1 + 1):
+        v = px(10 ** d)
+        svg.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>' % (v, T, v, H - B))
+        svg.append('<text x="%.1f" y="%d" text-anchor="middle">%g</text>' % (v, H - B + 18, 10 ** d))
+    for d in range(y0, y1 + 1):
+        v = py(10 ** d)
+        svg.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>' % (L, v, W - R, v))
+        svg.append('<text x="%d" y="%.1f" text-anchor="end">%g</text>' % (L - 6, v + 4, 10 ** d))
+    svg.append('<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="black"/>'
+               % (L, T, W - L - R, H - T - B))
+    svg.append('<text x="%d" y="%d" text-anchor="middle">pages mapped when forking, log scale'
+               '</text>' % ((L + W - R) / 2, H - 18))
+    svg.append('<text transform="translate(18,%d) rotate(-90)" text-anchor="middle">'
+               'microseconds, log scale</text>' % ((T + H - B) / 2))
+    for i, (label, pts, colour, dash, width) in enumerate(series):
+        style = ' stroke-dasharray="%s"' % dash if dash else ""
+        svg.append('<polyline fill="none" stroke="%s" stroke-width="%d"%s points="%s"/>'
+                   % (colour, width, style, " ".join("%.1f,%.1f" % (px(a), py(b)) for a, b in pts)))
+        ly = T + 10 + 20 * i
+        svg.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="%d"%s/>'
+                   % (W - R + 12, ly, W - R + 40, ly, colour, width, style))
+        svg.append('<text x="%d" y="%d">%s</text>' % (W - R + 46, ly + 4, label))
+    svg.append("</svg>")
+    with open(os.path.join(out, "fork.svg"), "w") as f:
+        f.write("\n".join(svg) + "\n")
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    out, logdir = sys.argv[1], sys.argv[2]
+    storms_file = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--storms" else None
+    runs = load(logdir)
+    if not runs:
+        sys.exit("bench: no results in %s" % logdir)
+    fig = figures(runs)
+    fl = {cur: floors(by_mode["cow"]) for cur, by_mode in runs.items() if "cow" in by_mode}
+    sizes = sorted(set.intersection(*(set(m) for c in fig.values() for m in c.values())))
+    modes = [m for m in MODES if any(m in fig[c] for c in fig)]
+    print_tables(fig, sizes, modes, fl)
+    big = sizes[-1]
+    print_parts(fig, big)
+    storms = print_storms(storms_file)
+    print_targets(targets(fig, fl, big, storms), big)
+    os.makedirs(out, exist_ok=True)
+    write_csv(fig, sizes, out)
+    plot(fig, sizes, out)
+    print()
+    print("wrote %s/fork.csv and %s/fork.svg (logs in %s)" % (out, out, logdir))
+
+
+if __name__ == "__main__":
+    main()
