@@ -16,7 +16,9 @@ struct memstat {
     size_t cow_faults;      /* store faults on COW pages */
     size_t cow_copies;      /* ... resolved by copying the page */
     size_t cow_reuses;      /* ... resolved by reusing it (sole owner) */
-    size_t cow_enabled;     /* 1 when fork shares pages (boot arg cow=on) */
+    size_t cow_enabled;     /* 1 when fork shares pages (boot arg cow=on or cow=pt) */
+    size_t cow_mode;        /* 0 cow=off, 1 cow=on, 2 cow=pt */
+    size_t fork_tables;     /* leaf page tables shared by fork since boot (cow=pt) */
 };
 
 #endif /* !__LIBS_MEMSTAT_H__ */

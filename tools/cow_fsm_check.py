@@ -39,7 +39,7 @@ import subprocess
 import sys
 import time
 
-MACHINES = ["docs/cow-vpage.dot", "docs/cow-ppage.dot"]
+MACHINES = ["docs/cow-vpage.dot", "docs/cow-ppage.dot", "docs/cow-pdir.dot"]
 UNREACHED = "*"                 # label mark: real code, no graded program reaches it
 DRAM_BASE = 0x80000000
 SPARE_MIB = 4           # RAM beyond the kernel image: small, so that programs
@@ -88,13 +88,21 @@ BOOTS = [
       "vpage absent->readonly file-copy"]),
     ("prog=cowforced failalloc=21", None, ["vpage cow->cow forced-oom"]),
     ("prog=dirtycow failalloc=18", None, ["vpage readonly->readonly forced-oom"]),
+    ("prog=exit cow=pt", None, ["pdir private->shared fork", "pdir none->shared fork",
+                                "pdir shared->private pt-copy", "pdir shared->private pt-take",
+                                "vpage absent->cow pt-copy", "ppage exclusive->shared pt-copy"]),
+    ("prog=cowthree cow=pt", None, ["vpage private->cow pt-take"]),
+    ("prog=zeroread cow=pt", None, ["pdir shared->shared fork", "pdir shared->none unmap"]),
+    ("prog=forktest cow=pt failalloc=142", None, ["pdir private->shared fork-failed",
+                                                  "pdir none->shared fork-failed"]),
+    ("prog=forktest cow=pt failalloc=143", None, ["pdir shared->shared pt-oom"]),
     ("prog=dirtycow dirtycow=vulnerable gup_resched=2", None,
      ["vpage readonly->readonly forced-reuse"]),
 ]
 
 LINE_RE = re.compile(r"cow: .*\[([a-z][a-z-]*)(?:: ([^\]]*))?\]\s*$")
-MOVE_RE = re.compile(r"(vpage|ppage) ([a-z]+)->([a-z]+) x([0-9]+)$")
-WANT_RE = re.compile(r"^(vpage|ppage) ([a-z]+)->([a-z]+) ([a-z-]+)$")
+MOVE_RE = re.compile(r"(vpage|ppage|pdir) ([a-z]+)->([a-z]+) x([0-9]+)$")
+WANT_RE = re.compile(r"^(vpage|ppage|pdir) ([a-z]+)->([a-z]+) ([a-z-]+)$")
 
 
 class Machine:

@@ -50,6 +50,11 @@ int main(void) {
     assert(pid > 0 && waitpid(pid, &code) == 0 && code == 0);
     assert(heap[7 * PGSIZE] == 0);
     cprintf("zeroread: a child's write to a zero page stayed its own\n");
+    pid = fork();                   /* a child that touches nothing of the heap */
+    if (pid == 0) {
+        exit(0);
+    }
+    assert(pid > 0 && waitpid(pid, &code) == 0 && code == 0);
     cprintf("zeroread pass.\n");
     return 0;
 }

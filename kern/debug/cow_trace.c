@@ -15,6 +15,9 @@ static const char *const vpage_names[NR_VPAGE_STATES] = {
 static const char *const ppage_names[NR_PPAGE_STATES] = {
     "free", "exclusive", "shared",
 };
+static const char *const pdir_names[NR_PDIR_STATES] = {
+    "none", "private", "shared",
+};
 
 void trace_init(void) {
     requested = (bootarg_has("trace", "cow") ? TRACE_COW : 0) |
@@ -41,6 +44,10 @@ static enum vpage_state vpage_state(pte_t pte) {
     return pte_is_cow(pte) ? VPAGE_COW : VPAGE_READONLY;
 }
 
+static enum pdir_state pdir_state(pde_t pde) {
+    return pde_is_shared(pde) ? PDIR_SHARED : pte_present(pde) ? PDIR_PRIVATE : PDIR_NONE;
+}
+
 static enum ppage_state ppage_state(int ref) {
     return ref <= 0 ? PPAGE_FREE : ref == 1 ? PPAGE_EXCLUSIVE : PPAGE_SHARED;
 }
@@ -49,6 +56,7 @@ static enum ppage_state ppage_state(int ref) {
 void trace_event_start(struct trace_event *ev) {
     memset(ev->v, 0, sizeof(ev->v));
     memset(ev->p, 0, sizeof(ev->p));
+    memset(ev->d, 0, sizeof(ev->d));
     trace_active = ev;
 }
 
@@ -60,26 +68,31 @@ void trace_count_pmove(int ref_before, int ref_after) {
     trace_active->p[ppage_state(ref_before)][ppage_state(ref_after)]++;
 }
 
-/* Print "[event: vpage A->B xN, ...]" for every move the event made. */
+void trace_count_dmove(pde_t before, pde_t after) {
+    trace_active->d[pdir_state(before)][pdir_state(after)]++;
+}
+
+/* Print ", MACHINE A->B xN" for every move of one machine's n x n tally. */
+static const char *print_machine(const char *sep, const char *machine, const uint32_t *tally,
+                                 int n, const char *const *names) {
+    for (int a = 0; a < n; a++) {
+        for (int b = 0; b < n; b++) {
+            if (tally[a * n + b] != 0) {
+                cprintf("%s%s %s->%s x%d", sep, machine, names[a], names[b], tally[a * n + b]);
+                sep = ", ";
+            }
+        }
+    }
+    return sep;
+}
+
+/* Print "[event: vpage A->B xN, ..., ppage ..., pdir ...]" for every move the event made. */
 static void print_moves(const struct trace_event *ev, const char *name) {
     const char *sep = ": ";
     cprintf(" [%s", name);
-    for (int a = 0; a < NR_VPAGE_STATES; a++) {
-        for (int b = 0; b < NR_VPAGE_STATES; b++) {
-            if (ev->v[a][b] != 0) {
-                cprintf("%svpage %s->%s x%d", sep, vpage_names[a], vpage_names[b], ev->v[a][b]);
-                sep = ", ";
-            }
-        }
-    }
-    for (int a = 0; a < NR_PPAGE_STATES; a++) {
-        for (int b = 0; b < NR_PPAGE_STATES; b++) {
-            if (ev->p[a][b] != 0) {
-                cprintf("%sppage %s->%s x%d", sep, ppage_names[a], ppage_names[b], ev->p[a][b]);
-                sep = ", ";
-            }
-        }
-    }
+    sep = print_machine(sep, "vpage", &ev->v[0][0], NR_VPAGE_STATES, vpage_names);
+    sep = print_machine(sep, "ppage", &ev->p[0][0], NR_PPAGE_STATES, ppage_names);
+    print_machine(sep, "pdir", &ev->d[0][0], NR_PDIR_STATES, pdir_names);
     cprintf("]\n");
 }
 

@@ -8,12 +8,15 @@
  * Tracing the COW state machines (docs/cow.md). A virtual page of one
  * process is absent, private (writable), cow (read-only, PTE_COW) or
  * readonly (read-only, no COW: text, file pages, forced-write copies);
- * a physical page is free, exclusive (ref 1) or shared (ref > 1).
+ * a physical page is free, exclusive (ref 1) or shared (ref > 1); a
+ * directory entry (level 1) names no leaf table, a private one, or one
+ * shared with other address spaces (cow=pt).
  *
- * The few primitives that store a user PTE or change the reference
- * count of a mapped page (set_pte, pte_upgrade, page_ref_map,
- * page_ref_unmap, cow_share_ptes) report each move with trace_vmove /
- * trace_pmove, which cost one test when nothing is traced. An event
+ * The few primitives that store a user PTE or directory entry or change
+ * the reference count of a mapped page (set_pte, pte_upgrade, set_pde,
+ * page_ref_map, page_ref_unmap, cow_share_ptes) report each move with
+ * trace_vmove / trace_pmove / trace_dmove, which cost one test when
+ * nothing is traced. An event
  * (a fork, a fault, an unmap) brackets its work with trace_begin and
  * trace_end, which names it once and, if its class is traced, prints
  * "cow: pid P <text> [event: vpage A->B xN, ..., ppage C->D xM, ...]"
@@ -27,11 +30,13 @@ enum trace_class {
 
 enum vpage_state { VPAGE_ABSENT, VPAGE_PRIVATE, VPAGE_COW, VPAGE_READONLY, NR_VPAGE_STATES };
 enum ppage_state { PPAGE_FREE, PPAGE_EXCLUSIVE, PPAGE_SHARED, NR_PPAGE_STATES };
+enum pdir_state { PDIR_NONE, PDIR_PRIVATE, PDIR_SHARED, NR_PDIR_STATES };
 
 /* One event's tally of moves; events nest (an unmap inside a failed fork). */
 struct trace_event {
     uint32_t v[NR_VPAGE_STATES][NR_VPAGE_STATES];
     uint32_t p[NR_PPAGE_STATES][NR_PPAGE_STATES];
+    uint32_t d[NR_PDIR_STATES][NR_PDIR_STATES];
     struct trace_event *outer;  /* the event this one interrupted */
 };
 
@@ -46,6 +51,7 @@ void trace_event_end(struct trace_event *ev, enum trace_class class, const char 
                      const char *fmt, ...);
 void trace_count_vmove(pte_t before, pte_t after);
 void trace_count_pmove(int ref_before, int ref_after);
+void trace_count_dmove(pde_t before, pde_t after);
 
 /* Start an event: its moves are tallied only while something is traced. */
 static inline void trace_begin(struct trace_event *ev) {
@@ -77,6 +83,13 @@ static inline void trace_vmove(pte_t before, pte_t after) {
 static inline void trace_pmove(int ref_before, int ref_after) {
     if (trace_active != NULL) {
         trace_count_pmove(ref_before, ref_after);
+    }
+}
+
+/* A level-1 directory entry changed from before to after. */
+static inline void trace_dmove(pde_t before, pde_t after) {
+    if (trace_active != NULL) {
+        trace_count_dmove(before, after);
     }
 }
 

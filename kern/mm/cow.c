@@ -20,7 +20,8 @@
  * other, shared or a file's, is copied (wp_page_copy).
  */
 
-static bool cow_on = true;  /* boot argument cow=off: fork copies every page at once */
+/* Boot argument cow=: off (fork copies every page), on (shares PTEs), pt (shares leaf tables). */
+static enum cow_mode mode = COW_ON;
 
 static struct {
     size_t fork_shared, fork_copied;
@@ -31,20 +32,29 @@ void cow_init(void) {
     /* LAB cow 1: BEGIN
      * YOUR CODE: once fork can share (share_pte, cow_fork_flush) and the
      * write fault can copy and reuse (do_wp_page), let fork share pages:
-     * cow_on follows the boot argument cow= (default on).
+     * mode follows the boot argument cow= (on by default; off; pt).
      * STUB:
-     *     cow_on = false;     // fork copies every page at once, as in lab5
+     *     mode = COW_OFF;     // fork copies every page at once, as in lab5
      */
-    cow_on = bootarg_is("cow", "on", true);
+    mode = bootarg_is("cow", "off", false) ? COW_OFF
+           : bootarg_is("cow", "pt", false) ? COW_PT : COW_ON;
     /* LAB cow 1: END */
     trace_init();
     cow_audit_init();
-    cprintf("copy-on-write fork: %s%s\n", cow_on ? "on" : "off (eager copy)",
+    static const char *const names[] = {
+        [COW_OFF] = "off (eager copy)", [COW_ON] = "on",
+        [COW_PT] = "on, with lazy page-table sharing (cow=pt)",
+    };
+    cprintf("copy-on-write fork: %s%s\n", names[mode],
             trace_requested(TRACE_COW) ? ", tracing" : "");
 }
 
 bool cow_enabled(void) {
-    return cow_on;
+    return mode != COW_OFF;
+}
+
+enum cow_mode cow_mode(void) {
+    return mode;
 }
 
 void cow_count_fork(size_t shared, size_t copied) {
@@ -63,7 +73,9 @@ void cow_fill_memstat(struct memstat *st) {
     st->cow_faults = stats.faults;
     st->cow_copies = stats.copies;
     st->cow_reuses = stats.reuses;
-    st->cow_enabled = cow_on;
+    st->cow_enabled = mode != COW_OFF;
+    st->cow_mode = mode;
+    st->fork_tables = cow_pt_tables_shared();
 }
 
 /* ---- fork ------------------------------------------------------------------- */

@@ -38,9 +38,16 @@ static void audit_fail(const char *what, uintptr_t va, pte_t pte) {
     cprintf(")\n");
 }
 
-/* walk_pgdir callback: the rules for one user leaf PTE *ptep mapping va in mm (arg). */
+/* What a user walk checks against: the address space, and whether the table is shared. */
+struct audit_walk {
+    struct mm_struct *mm;
+    bool in_shared;         /* a leaf table shared after fork (cow=pt): nobody writes through it */
+};
+
+/* walk_pgdir callback: the rules for one user leaf PTE *ptep mapping va (arg: audit_walk). */
 static void audit_leaf(pte_t *ptep, uintptr_t va, int level, void *arg) {
-    struct mm_struct *mm = arg;
+    const struct audit_walk *aw = arg;
+    struct mm_struct *mm = aw->mm;
     pte_t pte = *ptep;
     if (level != 0 || !pte_page_valid(pte)) {
         audit_fail(level != 0 ? "large page in user memory" : "PTE points outside RAM", va, pte);
@@ -59,7 +66,8 @@ static void audit_leaf(pte_t *ptep, uintptr_t va, int level, void *arg) {
     if (pte_writable(pte) && pte_is_cow(pte)) {
         audit_fail("PTE both writable and COW", va, pte);
     }
-    if (pte_writable(pte) && (page_ref(page) > 1 || PageFile(page) || PageZero(page))) {
+    if (pte_writable(pte) && !aw->in_shared &&
+        (page_ref(page) > 1 || PageFile(page) || PageZero(page))) {
         audit_fail("writable PTE to a shared or file page", va, pte);
     }
     if (!(pte & PTE_U)) {
@@ -90,9 +98,32 @@ static int other_holds(struct Page *page) {
 }
 
 /* Count mm's tables and mappings into audit_maps, checking the rules of each PTE. */
+/*
+ * walk_pgdir callback: a level-1 entry naming a shared leaf table. The
+ * table counts this entry; its pages count the table once, so its leaves
+ * are walked (and checked) the first time any entry names it.
+ */
+static void audit_shared(pde_t *pdep, uintptr_t va, int level, void *arg) {
+    const struct audit_walk *aw = arg;
+    if (!pte_page_valid(*pdep)) {
+        audit_fail("shared-table entry outside RAM", va, *pdep);
+        return;
+    }
+    if (pte2page(*pdep)->audit_maps++ == 0) {
+        const struct audit_walk shared = { aw->mm, true };
+        const struct pt_walk walk = {
+            .leaf = audit_leaf, .bad = audit_bad, .arg = (void *)&shared,
+        };
+        walk_leaf_table(pdep, va, &walk);
+    }
+    (void)level;
+}
+
 static void audit_count_mm(struct mm_struct *mm) {
+    const struct audit_walk aw = { mm, false };
     const struct pt_walk walk = {
-        .leaf = audit_leaf, .table = audit_table, .bad = audit_bad, .arg = mm,
+        .leaf = audit_leaf, .table = audit_table, .bad = audit_bad, .shared = audit_shared,
+        .arg = (void *)&aw,
     };
     kva2page(mm->pgdir)->audit_maps++;
     walk_pgdir(mm->pgdir, 0, USERTOP - 1, &walk);
@@ -119,10 +150,22 @@ static void audit_at_least_table(pde_t *pdep, uintptr_t va, int level, void *arg
     audit_at_least_leaf(pdep, va, level, arg);
 }
 
+/* The second pass over a shared leaf table: the table, then its pages (once: reset to 0). */
+static void audit_at_least_shared(pde_t *pdep, uintptr_t va, int level, void *arg) {
+    if (!pte_page_valid(*pdep) || pte2page(*pdep)->audit_maps == 0) {
+        return;
+    }
+    audit_at_least_leaf(pdep, va, level, arg);
+    const struct pt_walk walk = { .leaf = audit_at_least_leaf };
+    walk_leaf_table(pdep, va, &walk);
+}
+
 /* The audit at an exit: mm's own PTEs and tables (see the top). True if all hold. */
 static bool audit_mm(struct mm_struct *mm) {
     int before = audit_problems;
-    const struct pt_walk check = { .leaf = audit_at_least_leaf, .table = audit_at_least_table };
+    const struct pt_walk check = {
+        .leaf = audit_at_least_leaf, .table = audit_at_least_table, .shared = audit_at_least_shared,
+    };
     audit_runs++;
     audit_count_mm(mm);
     walk_pgdir(mm->pgdir, 0, USERTOP - 1, &check);

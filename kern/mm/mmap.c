@@ -100,10 +100,14 @@ int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len) {
     if (!user_range(addr, len, &start, &end)) {
         return -E_INVAL;
     }
+    if (unshare_partial(mm->pgdir, start, end) != 0) {
+        return -E_NO_MEM;
+    }
     struct vma_struct *vma;
     struct unmap_count count = { 0, 0 };
     struct trace_event ev;
     int ret = 0;
+    uintptr_t from = start;
     trace_begin(&ev);
     while ((vma = find_vma(mm, start)) != NULL && vma->vm_start < end) {
         uintptr_t lo = MAX(start, vma->vm_start), hi = MIN(end, vma->vm_end);
@@ -125,8 +129,10 @@ int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len) {
         } else {
             remove_vma_struct(mm, vma);
         }
-        unmap_range(mm->pgdir, lo, hi, &count);
         start = hi;
+    }
+    if (ret == 0) {
+        unmap_range(mm->pgdir, from, end, &count);      /* the pages, in one pass */
     }
     unmap_trace_end(&ev, "munmap", &count);
     return ret;
@@ -143,6 +149,9 @@ int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len) {
     if (addr % PGSIZE != 0 || !user_range(addr, len, &start, &end)) {
         return -E_INVAL;
     }
+    if (unshare_partial(mm->pgdir, start, end) != 0) {
+        return -E_NO_MEM;
+    }
     int ret = 0;
     uintptr_t va = start;
     struct vma_struct *vma;
@@ -153,10 +162,9 @@ int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len) {
         if (va < vma->vm_start) {
             ret = -E_NO_MEM;
         }
-        uintptr_t lo = MAX(va, vma->vm_start), hi = MIN(end, vma->vm_end);
-        unmap_range(mm->pgdir, lo, hi, &count);
-        va = hi;
+        va = MIN(end, vma->vm_end);
     }
+    unmap_range(mm->pgdir, start, end, &count);         /* gaps hold no pages */
     char what[40];
     snprintf(what, sizeof(what), "madvise(DONTNEED) at 0x%lx", start);
     unmap_trace_end(&ev, what, &count);

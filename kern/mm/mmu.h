@@ -11,6 +11,10 @@
  * nothing else; Sv39 reserves U, A and D there). This kernel maps user
  * memory with level-0 leaves only, and never builds a leaf without R, W
  * or X: hardware would take it for a pointer.
+ *
+ * With cow=pt a level-1 entry may also name a leaf table that several
+ * address spaces share after fork: V clear (so that any access faults),
+ * PDE_SHARED set, the table's page number kept (kern/mm/cow_pt.c).
  */
 
 #include <memlayout.h>
@@ -42,6 +46,7 @@
 #define PTE_A       0x040   /* accessed (hardware) */
 #define PTE_D       0x080   /* dirty (hardware) */
 #define PTE_COW     0x100   /* RSW bit 8: read-only because shared copy-on-write */
+#define PDE_SHARED  0x100   /* RSW bit 8 of an invalid level-1 entry: a shared leaf table */
 #define PTE_SOFTDIRTY 0x200 /* RSW bit 9: the kernel's own "written" mark */
 
 #define PTE_RWX     (PTE_R | PTE_W | PTE_X)
@@ -79,6 +84,21 @@ static inline bool pte_is_leaf(pte_t pte) {
 /* A pointer to a lower table: V and no other flag. */
 static inline bool pte_is_table(pte_t pte) {
     return (pte & PTE_FLAGS) == PTE_V;
+}
+
+/* A level-1 entry naming a leaf table shared with other address spaces (cow=pt). */
+static inline bool pde_is_shared(pde_t pde) {
+    return (pde & (PTE_V | PDE_SHARED)) == PDE_SHARED;
+}
+
+/* The entry naming the same leaf table, shared: invalid, so that every access faults. */
+static inline pde_t pde_mkshared(pde_t pde) {
+    return (pde & ~(pde_t)PTE_FLAGS) | PDE_SHARED;
+}
+
+/* The entry naming the same leaf table, private again: a plain pointer. */
+static inline pde_t pde_mkprivate(pde_t pde) {
+    return (pde & ~(pde_t)PTE_FLAGS) | PTE_V;
 }
 
 static inline bool pte_writable(pte_t pte) { return (pte & PTE_W) != 0; }

@@ -13,7 +13,7 @@
  */
 
 /* A zeroed page-table page (ref 1), or NULL. */
-static __noinline pte_t *alloc_table(void) {
+__noinline pte_t *alloc_table(void) {
     struct Page *page = alloc_page();
     if (page == NULL) {
         return NULL;
@@ -24,25 +24,46 @@ static __noinline pte_t *alloc_table(void) {
 }
 
 /*
+ * The level-1 entry for va in pgdir: the one that names va's leaf
+ * table. With create, a missing level-1 table is allocated. NULL when it
+ * is missing and !create, or when memory runs out.
+ */
+pde_t *get_pde(pde_t *pgdir, uintptr_t va, bool create) {
+    pde_t *rootp = &pgdir[PX(2, va)];
+    if (!pte_present(*rootp)) {
+        pte_t *next;
+        if (!create || (next = alloc_table()) == NULL) {
+            return NULL;
+        }
+        *rootp = pte_mktable(PPN(PADDR(next)));
+    }
+    assert(pte_is_table(*rootp));
+    return &pde2table(*rootp)[PX(1, va)];
+}
+
+/*
  * The level-0 PTE for va in pgdir. With create, missing tables are
- * allocated. NULL when a table is missing and !create, or when memory
- * runs out.
+ * allocated and a leaf table shared after fork (cow=pt) is made this
+ * address space's own first. NULL when a table is missing or shared and
+ * !create, or when memory runs out.
  */
 pte_t *get_pte(pde_t *pgdir, uintptr_t va, bool create) {
-    pde_t *table = pgdir;
-    for (int level = PT_LEVELS - 1; level > 0; level--) {
-        pde_t *pdep = &table[PX(level, va)];
-        if (!pte_present(*pdep)) {
-            pte_t *next;
-            if (!create || (next = alloc_table()) == NULL) {
-                return NULL;
-            }
-            *pdep = pte_mktable(PPN(PADDR(next)));
-        }
-        assert(pte_is_table(*pdep));
-        table = pde2table(*pdep);
+    pde_t *pdep = get_pde(pgdir, va, create);
+    if (pdep == NULL) {
+        return NULL;
     }
-    return &table[PX(0, va)];
+    if (pde_is_shared(*pdep) && (!create || cow_pt_unshare(pdep, va) != 0)) {
+        return NULL;
+    }
+    if (!pte_present(*pdep)) {
+        pte_t *table;
+        if (!create || (table = alloc_table()) == NULL) {
+            return NULL;
+        }
+        set_pde(pdep, pte_mktable(PPN(PADDR(table))));
+    }
+    assert(pte_is_table(*pdep));
+    return &pde2table(*pdep)[PX(0, va)];
 }
 
 /* The page mapped at va (and its PTE through ptep_store), or NULL. */
@@ -155,30 +176,67 @@ static uintptr_t next_leaf_table(uintptr_t va) {
 }
 
 /*
- * Remove every user mapping in [start, end): pages lose one reference.
- * If count is not NULL, what was unmapped and freed is added to it.
- * The TLB is flushed once at the end (if pgdir is the active table):
- * nothing reads these addresses before we return.
+ * Clear the present PTEs among ptes[0..n): their pages lose a reference
+ * each and are freed at zero. The caller flushes the TLB. Adds to count.
+ */
+void unmap_ptes(pte_t *ptes, size_t n, struct unmap_count *count) {
+    for (size_t i = 0; i < n; i++) {
+        if (pte_present(ptes[i])) {
+            count->unmapped++;
+            count->freed += zap_pte(&ptes[i]);
+        }
+    }
+}
+
+/*
+ * Make the leaf tables that [start, end) covers only in part this
+ * address space's own, if they are shared (cow=pt), so that unmapping
+ * the range cannot fail half-way. 0, or -E_NO_MEM (nothing changed that
+ * the caller can see).
+ */
+int unshare_partial(pde_t *pgdir, uintptr_t start, uintptr_t end) {
+    uintptr_t ends[2] = { start, end };
+    for (int i = 0; i < 2; i++) {
+        pde_t *pdep;
+        if (ends[i] % PT_SPAN(1) != 0 && (pdep = get_pde(pgdir, ends[i], false)) != NULL &&
+            pde_is_shared(*pdep) && cow_pt_unshare(pdep, ends[i]) != 0) {
+            return -E_NO_MEM;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Remove every user mapping in [start, end): pages lose one reference,
+ * and a shared leaf table that the range covers whole loses this
+ * address space's name (cow_pt_drop). A shared table covered in part
+ * must have been made private first (unshare_partial). If count is not
+ * NULL, what was unmapped and freed is added to it. The TLB is flushed
+ * once at the end (if pgdir is the active table): nothing reads these
+ * addresses before we return.
  */
 void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end, struct unmap_count *count) {
     assert(start % PGSIZE == 0 && end % PGSIZE == 0 && USER_ACCESS(start, end));
-    size_t unmapped = 0, freed = 0;
+    struct unmap_count done = { 0, 0 };
     for (uintptr_t va = start, next; va < end; va = next) {
         next = MIN(next_leaf_table(va), end);
-        pte_t *ptep = get_pte(pgdir, va, false);
-        for (; ptep != NULL && va < next; va += PGSIZE, ptep++) {
-            if (pte_present(*ptep)) {
-                unmapped++;
-                freed += zap_pte(ptep);
-            }
+        pde_t *pdep = get_pde(pgdir, va, false);
+        if (pdep == NULL || !(pte_present(*pdep) || pde_is_shared(*pdep))) {
+            continue;
         }
+        if (pde_is_shared(*pdep)) {
+            assert(va % PT_SPAN(1) == 0 && next - va == PT_SPAN(1));
+            cow_pt_drop(pdep, &done);
+            continue;
+        }
+        unmap_ptes(&pde2table(*pdep)[PX(0, va)], (next - va) / PGSIZE, &done);
     }
-    if (unmapped > 0) {
+    if (done.unmapped > 0) {
         tlb_flush_all(pgdir);
     }
     if (count != NULL) {
-        count->unmapped += unmapped;
-        count->freed += freed;
+        count->unmapped += done.unmapped;
+        count->freed += done.freed;
     }
 }
 
@@ -204,11 +262,16 @@ static void walk_table(pde_t *table, int level, uintptr_t base, uintptr_t first,
     bool want_leaves = walk->leaf != NULL || walk->bad != NULL;
     for (size_t i = lo; i <= hi; i++) {
         pte_t *ptep = &table[i];
-        if (!pte_present(*ptep)) {
+        bool shared = level == 1 && pde_is_shared(*ptep);
+        if (!pte_present(*ptep) && !shared) {
             continue;
         }
         uintptr_t va = entry_va(level, base, i);
-        if (level > 0 && pte_is_table(*ptep)) {
+        if (shared) {
+            if (walk->shared != NULL) {
+                walk->shared(ptep, va, level, walk->arg);
+            }
+        } else if (level > 0 && pte_is_table(*ptep)) {
             if (level > 1 || want_leaves) {
                 walk_table(pde2table(*ptep), level - 1, va, first, last, walk);
             }
@@ -230,17 +293,28 @@ static void walk_table(pde_t *table, int level, uintptr_t base, uintptr_t first,
  * (inclusive, so that the whole space can be named). Pointers to lower
  * tables are followed and then given to walk->table (the table below is
  * done by then, so the callback may free it); leaves go to walk->leaf;
- * an entry that is neither is never followed and goes to walk->bad.
+ * an entry that is neither is never followed and goes to walk->bad. A
+ * level-1 entry naming a shared leaf table (cow=pt) goes to walk->shared,
+ * which may walk the table itself (walk_leaf_table).
  */
 void walk_pgdir(pde_t *pgdir, uintptr_t first, uintptr_t last, const struct pt_walk *walk) {
     walk_table(pgdir, PT_LEVELS - 1, 0, first, last, walk);
 }
 
+/* Visit the leaves of the leaf table that level-1 entry *pdep, for va, names (shared or not). */
+void walk_leaf_table(pde_t *pdep, uintptr_t va, const struct pt_walk *walk) {
+    walk_table(pde2table(*pdep), 0, ROUNDDOWN(va, PT_SPAN(1)), 0, ~0UL, walk);
+}
+
 /* walk_pgdir's table callback for free_pgtables: free the table below. */
 static void free_table(pde_t *pdep, uintptr_t va, int level, void *arg) {
-    (void)va, (void)level, (void)arg;
+    (void)va, (void)arg;
     free_page(pte2page(*pdep));
-    *pdep = 0;
+    if (level == 1) {
+        set_pde(pdep, 0);
+    } else {
+        *pdep = 0;
+    }
 }
 
 /*
@@ -337,22 +411,27 @@ int copy_range(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, bool shar
 struct run {
     uintptr_t start, end;
     pte_t pte;          /* the rights of its pages (the page number is cleared) */
+    bool in_shared;     /* walking a leaf table shared after fork (cow=pt) */
 };
+
+#define RUN_SHARED (1UL << 63)  /* in r->pte: the run is in a shared leaf table */
 
 static void print_run(const struct run *r) {
     if (r->end == r->start) {
         return;
     }
-    cprintf("  [%016lx, %016lx) %6d pages  %c%c%c%c%s\n", r->start, r->end,
+    cprintf("  [%016lx, %016lx) %6d pages  %c%c%c%c%s%s\n", r->start, r->end,
             (int)((r->end - r->start) / PGSIZE), (r->pte & PTE_R) ? 'r' : '-',
             (r->pte & PTE_W) ? 'w' : '-', (r->pte & PTE_X) ? 'x' : '-',
-            (r->pte & PTE_U) ? 'u' : '-', pte_is_cow(r->pte) ? " cow" : "");
+            (r->pte & PTE_U) ? 'u' : '-', pte_is_cow(r->pte) ? " cow" : "",
+            (r->pte & RUN_SHARED) ? " (shared table)" : "");
 }
 
 /* walk_pgdir's leaf callback for print_pgdir: extend the run or start a new one. */
 static void print_leaf(pte_t *ptep, uintptr_t va, int level, void *arg) {
     struct run *r = arg;
-    pte_t perm = pte_perm(*ptep) & ~(PTE_G | PTE_A | PTE_D | PTE_SOFTDIRTY);
+    pte_t perm = (pte_perm(*ptep) & ~(PTE_G | PTE_A | PTE_D | PTE_SOFTDIRTY)) |
+                 (r->in_shared ? RUN_SHARED : 0);
     if (va != r->end || perm != r->pte) {
         print_run(r);
         r->start = va;
@@ -367,10 +446,22 @@ static void print_bad(pte_t *ptep, uintptr_t va, int level, void *arg) {
     cprintf("  malformed entry 0x%016lx for va 0x%lx at level %d\n", *ptep, va, level);
 }
 
-/* Print the mapped ranges of pgdir with their rights (r w x u, cow). */
+/* walk_pgdir callback for print_pgdir: the leaves of a shared leaf table, marked so. */
+static void print_shared(pde_t *pdep, uintptr_t va, int level, void *arg) {
+    struct run *r = arg;
+    const struct pt_walk walk = { .leaf = print_leaf, .bad = print_bad, .arg = r };
+    (void)level;
+    r->in_shared = true;
+    walk_leaf_table(pdep, va, &walk);
+    r->in_shared = false;
+}
+
+/* Print the mapped ranges of pgdir with their rights (r w x u, cow; shared tables marked). */
 void print_pgdir(pde_t *pgdir) {
-    struct run r = { 0, 0, 0 };
-    const struct pt_walk walk = { .leaf = print_leaf, .bad = print_bad, .arg = &r };
+    struct run r = { 0, 0, 0, false };
+    const struct pt_walk walk = {
+        .leaf = print_leaf, .bad = print_bad, .shared = print_shared, .arg = &r,
+    };
     cprintf("-------------------- BEGIN --------------------\n");
     walk_pgdir(pgdir, 0, ~0UL, &walk);
     print_run(&r);

@@ -21,6 +21,12 @@ static inline void set_pte(pte_t *ptep, pte_t pte) {
     *ptep = pte;
 }
 
+/* Store pde into the level-1 entry *pdep of a user address space. */
+static inline void set_pde(pde_t *pdep, pde_t pde) {
+    trace_dmove(*pdep, pde);
+    *pdep = pde;
+}
+
 /* Give the present user PTE *ptep more rights on the same page (the page keeps its count). */
 static inline void pte_upgrade(pte_t *ptep, pte_t pte) {
     assert(PTE_ADDR(pte) == PTE_ADDR(*ptep));
@@ -31,7 +37,9 @@ static inline void pte_upgrade(pte_t *ptep, pte_t pte) {
     *ptep = pte;
 }
 
+pde_t *get_pde(pde_t *pgdir, uintptr_t va, bool create);      /* level-1 entry of va, or NULL */
 pte_t *get_pte(pde_t *pgdir, uintptr_t va, bool create);      /* level-0 PTE of va, or NULL */
+pte_t *alloc_table(void);                                     /* a zeroed table page, or NULL */
 struct Page *get_page(pde_t *pgdir, uintptr_t va, pte_t **ptep_store);   /* page mapped at va */
 int page_insert(pde_t *pgdir, struct Page *page, uintptr_t va, uint32_t perm); /* 0 or -E_NO_MEM */
 struct Page *pgdir_alloc_page(pde_t *pgdir, uintptr_t va, uint32_t perm);     /* new zeroed page */
@@ -44,6 +52,8 @@ void tlb_flush_all(pde_t *pgdir);                               /* ... every tra
 struct unmap_count {
     size_t unmapped, freed;
 };
+void unmap_ptes(pte_t *ptes, size_t n, struct unmap_count *count);   /* caller flushes */
+int unshare_partial(pde_t *pgdir, uintptr_t start, uintptr_t end);  /* before unmapping */
 void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end, struct unmap_count *count);
 void free_pgtables(pde_t *pgdir, uintptr_t start, uintptr_t end);   /* tables must be empty */
 int copy_range(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, bool share);
@@ -53,9 +63,11 @@ struct pt_walk {
     void (*leaf)(pte_t *ptep, uintptr_t va, int level, void *arg);   /* maps memory */
     void (*table)(pde_t *pdep, uintptr_t va, int level, void *arg);  /* after its table */
     void (*bad)(pte_t *ptep, uintptr_t va, int level, void *arg);    /* neither: malformed */
+    void (*shared)(pde_t *pdep, uintptr_t va, int level, void *arg); /* a shared leaf table */
     void *arg;
 };
 void walk_pgdir(pde_t *pgdir, uintptr_t first, uintptr_t last, const struct pt_walk *walk);
+void walk_leaf_table(pde_t *pdep, uintptr_t va, const struct pt_walk *walk);
 void print_pgdir(pde_t *pgdir);
 
 #endif /* !__KERN_MM_PGTABLE_H__ */

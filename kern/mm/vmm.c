@@ -162,7 +162,11 @@ int dup_mmap(struct mm_struct *to, struct mm_struct *from) {
         nvma->vm_file = vma->vm_file;
         nvma->vm_pgoff = vma->vm_pgoff;
         insert_vma_struct(to, nvma);
-        ret = copy_range(to->pgdir, from->pgdir, vma->vm_start, vma->vm_end, cow_enabled());
+        if (cow_mode() == COW_PT) {
+            ret = cow_pt_share(to->pgdir, from->pgdir, vma->vm_start, vma->vm_end);
+        } else {
+            ret = copy_range(to->pgdir, from->pgdir, vma->vm_start, vma->vm_end, cow_enabled());
+        }
     }
     if (cow_enabled()) {
         cow_fork_flush(from->pgdir);    /* also after a failure: PTEs may have lost W */
@@ -176,11 +180,23 @@ int dup_mmap(struct mm_struct *to, struct mm_struct *from) {
  * Drop every user mapping and free the page tables below the root (the
  * areas stay). Pages still mapped by another process only lose a reference.
  */
+/* walk_pgdir callback for exit_mmap: let go of a shared leaf table (cow=pt). */
+static void drop_shared(pde_t *pdep, uintptr_t va, int level, void *count) {
+    (void)va, (void)level;
+    cow_pt_drop(pdep, count);
+}
+
 static void exit_mmap(struct mm_struct *mm) {
     struct unmap_count count = { 0, 0 };
     struct trace_event ev;
     trace_begin(&ev);
     list_entry_t *le = &mm->mmap_list;
+    while (cow_mode() == COW_PT && (le = list_next(le)) != &mm->mmap_list) {
+        struct vma_struct *vma = le2vma(le, list_link);
+        const struct pt_walk walk = { .shared = drop_shared, .arg = &count };
+        walk_pgdir(mm->pgdir, vma->vm_start, vma->vm_end - 1, &walk);   /* shared tables */
+    }
+    le = &mm->mmap_list;
     while ((le = list_next(le)) != &mm->mmap_list) {
         struct vma_struct *vma = le2vma(le, list_link);
         unmap_range(mm->pgdir, vma->vm_start, vma->vm_end, &count);

@@ -1,0 +1,132 @@
+#include <cow.h>
+#include <pgtable.h>
+#include <vmm.h>
+#include <string.h>
+#include <error.h>
+
+/*
+ * Lazy page-table sharing at fork (boot argument cow=pt): the
+ * copy-on-write mark is put on the directory entry and pushed down to
+ * the PTEs only when the entry is first used.
+ *
+ * Sv39 keeps no rights in a directory entry, so "read-only" cannot be
+ * marked there as x86's On-Demand-Fork marks its PMDs. Instead fork
+ * makes both level-1 entries naming a leaf table invalid, with
+ * PDE_SHARED and the table's page number kept (cow_pt_share): any
+ * access by parent or child to those 2 MiB then faults. The table page
+ * counts the entries that name it; each page in it counts the table
+ * once, however many address spaces share it.
+ *
+ * The first fault of an address space in a shared region, read or write
+ * (get_pte → cow_pt_unshare), pushes the mark down: it gets a private
+ * copy of the table whose writable entries are read-only with PTE_COW
+ * (as COW fork makes them), each page gaining the copy's reference, and
+ * the shared table loses this name. The last holder takes the table
+ * back instead, write-protecting the entries whose pages others now
+ * share. From then on do_wp_page handles the writes, as with cow=on.
+ * An exit, or an unmap of the whole 2 MiB, just drops the name
+ * (cow_pt_drop); the last name unmaps the table's pages and frees it.
+ */
+
+static size_t tables_shared;    /* leaf tables shared by fork since boot */
+
+size_t cow_pt_tables_shared(void) {
+    return tables_shared;
+}
+
+/* One more address space names the leaf table *from names: *to, the child's entry. */
+static void share_table(pde_t *to, pde_t *from) {
+    page_ref_inc(pte2page(*from));          /* tables are not in the ppage machine */
+    set_pde(from, pde_mkshared(*from));
+    set_pde(to, pde_mkshared(*from));
+    tables_shared++;
+}
+
+/*
+ * Fork under cow=pt, for one area [start, end) of the parent: every
+ * leaf table of the parent's page table `from` that maps part of it
+ * becomes shared with the child's `to` (a table next to an earlier area
+ * may be shared already). 0, or -E_NO_MEM when the child's level-1
+ * table could not be had (what was shared stays shared; the caller
+ * drops the child).
+ */
+int cow_pt_share(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end) {
+    for (uintptr_t va = ROUNDDOWN(start, PT_SPAN(1)); va < end; va += PT_SPAN(1)) {
+        pde_t *parent = get_pde(from, va, false), *child;
+        if (parent == NULL || !(pte_present(*parent) || pde_is_shared(*parent))) {
+            continue;
+        }
+        if ((child = get_pde(to, va, true)) == NULL) {
+            return -E_NO_MEM;
+        }
+        if (!pde_is_shared(*child)) {
+            share_table(child, parent);
+        }
+    }
+    return 0;
+}
+
+/* The last holder of the shared table takes it back: what others share becomes COW. */
+static void take_back(pte_t *table) {
+    for (size_t i = 0; i < NPTEENTRY; i++) {
+        pte_t pte = table[i];
+        if (pte_present(pte) && pte_writable(pte) && page_ref(pte2page(pte)) > 1) {
+            set_pte(&table[i], pte_mkcow(pte));
+        }
+    }
+}
+
+/* A private copy of shared table: entries as fork's sharing leaves them, pages counted. */
+static void copy_table(pte_t *copy, const pte_t *shared) {
+    for (size_t i = 0; i < NPTEENTRY; i++) {
+        pte_t pte = shared[i];
+        if (pte_present(pte)) {
+            page_ref_map(pte2page(pte));
+            set_pte(&copy[i], pte_writable(pte) || pte_is_cow(pte) ? pte_mkcow(pte) : pte);
+        }
+    }
+}
+
+/*
+ * The address space whose level-1 entry *pdep (for va) names a shared
+ * leaf table touches the region: give it a table of its own (see the
+ * top). 0, or -E_NO_MEM with nothing changed.
+ */
+int cow_pt_unshare(pde_t *pdep, uintptr_t va) {
+    struct trace_event ev;
+    trace_begin(&ev);
+    pte_t *shared = pde2table(*pdep), *copy;
+    struct Page *table = kva2page(shared);
+    uintptr_t base = ROUNDDOWN(va, PT_SPAN(1));
+    if (page_ref(table) == 1) {
+        take_back(shared);
+        set_pde(pdep, pde_mkprivate(*pdep));
+        trace_end(&ev, TRACE_COW, "pt-take", "took back the leaf table at 0x%lx", base);
+        return 0;
+    }
+    if ((copy = alloc_table()) == NULL) {
+        trace_dmove(*pdep, *pdep);          /* the entry stays shared */
+        trace_end(&ev, TRACE_COW, "pt-oom", "no memory to copy the leaf table at 0x%lx", base);
+        return -E_NO_MEM;
+    }
+    copy_table(copy, shared);
+    page_ref_dec(table);
+    set_pde(pdep, pte_mktable(PPN(PADDR(copy))));
+    trace_end(&ev, TRACE_COW, "pt-copy", "copied the leaf table at 0x%lx", base);
+    return 0;
+}
+
+/*
+ * The address space lets go of the shared leaf table its level-1 entry
+ * *pdep names (exit, or an unmap of the whole 2 MiB). The last name
+ * unmaps every page of the table and frees it. Adds to count what was
+ * unmapped and freed; the caller flushes the TLB.
+ */
+void cow_pt_drop(pde_t *pdep, struct unmap_count *count) {
+    pte_t *shared = pde2table(*pdep);
+    set_pde(pdep, 0);
+    if (page_ref_dec(kva2page(shared)) == 0) {
+        unmap_ptes(shared, NPTEENTRY, count);
+        free_page(kva2page(shared));
+    }
+}
