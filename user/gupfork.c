@@ -29,6 +29,7 @@
 static volatile uint64_t *record;  /* record[0] in the file mapping, record[1] after it */
 static volatile int stop;
 static volatile int writes;
+static volatile int writer_failed;
 
 /* The writer thread: force-write records 1, 2, 3, ... until told to stop. */
 static int writer(void *arg) {
@@ -37,6 +38,7 @@ static int writer(void *arg) {
         uint64_t rec[2] = { n, n };
         if (memwrite((void *)record, rec, sizeof(rec)) != (int)sizeof(rec)) {
             cprintf("gupfork: FAIL: memwrite of record %d failed\n", (int)n);
+            writer_failed = 1;
             return 1;
         }
         writes++;
@@ -72,7 +74,7 @@ int main(void) {
     int nfork = bootarg_long("forks", NFORK);
     int tid = thread_create(writer, NULL), code, bad = 0;
     assert(tid > 0);
-    while (writes == 0) {
+    while (writes == 0 && !writer_failed) {   /* under failalloc the first write may fail */
         yield();
     }
     for (int round = 0; round < nfork; round++) {
