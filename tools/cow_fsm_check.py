@@ -92,7 +92,7 @@ BOOTS = [
                                 "pdir shared->private pt-copy", "pdir shared->private pt-take",
                                 "vpage absent->cow pt-copy", "ppage exclusive->shared pt-copy"]),
     ("prog=cowthree cow=pt", None, ["vpage private->cow pt-take"]),
-    ("prog=zeroread cow=pt", None, ["pdir shared->shared fork", "pdir shared->none unmap"]),
+    ("prog=zeroread cow=pt pages=1200", None, ["pdir shared->shared fork", "pdir shared->none unmap"]),
     ("prog=forktest cow=pt failalloc=142", None, ["pdir private->shared fork-failed",
                                                   "pdir none->shared fork-failed"]),
     ("prog=forktest cow=pt failalloc=143", None, ["pdir shared->shared pt-oom"]),

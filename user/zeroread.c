@@ -11,7 +11,7 @@
  */
 
 #define PGSIZE 4096
-#define NPAGES 10000
+#define NPAGES 10000        /* boot argument pages=N changes it */
 #define TABLE_SPAN (512 * PGSIZE)
 
 static size_t free_pages(void) {
@@ -21,19 +21,20 @@ static size_t free_pages(void) {
 }
 
 int main(void) {
-    char *heap = sbrk(NPAGES * PGSIZE);
+    int npages = bootarg_long("pages", NPAGES);
+    char *heap = sbrk(npages * PGSIZE);
     assert(heap != (void *)-1);
-    uintptr_t lo = (uintptr_t)heap, hi = lo + NPAGES * PGSIZE;
+    uintptr_t lo = (uintptr_t)heap, hi = lo + npages * PGSIZE;
     int tables = (int)((hi - 1) / TABLE_SPAN - lo / TABLE_SPAN + 1);
 
     size_t before = free_pages();
     unsigned sum = 0;
-    for (int i = 0; i < NPAGES; i++) {
+    for (int i = 0; i < npages; i++) {
         sum += (unsigned char)heap[i * PGSIZE + (i % PGSIZE)];
     }
     int used = (int)(before - free_pages());
     cprintf("zeroread: read %d untouched heap pages (sum %d): %d pages allocated, "
-            "all page tables (the heap spans %d leaf tables)\n", NPAGES, sum, used, tables);
+            "all page tables (the heap spans %d leaf tables)\n", npages, sum, used, tables);
     assert(sum == 0 && used <= tables + 1);
 
     before = free_pages();
