@@ -6,9 +6,11 @@
 #   make grade      build once, run every test (LAB=cow: one lab's tests;
 #                   T="cow dirty": the tests whose names contain a word)
 #   make stress     fault-injection sweeps, fuzzing and fork stress
-#   make bench      fork and COW-fault costs, deterministic (-icount)
+#   make bench      fork and COW-fault costs, under -icount and in wall-clock time
 #   make docs       redraw the state-machine pictures in docs/
-#   make debug      boot and wait for gdb;  make gdb  attaches gdb-multiarch
+#   make debug      boot and wait for gdb (GDBPORT=1234);  make gdb  attaches gdb-multiarch
+#   make handout LAB=cow    a student tree in handout/cow/;  make handout-check  all labs
+#   make handin     (in a student tree) the student's changes and grade logs, packed
 #   make compile_commands.json   for clangd and other editors
 
 CROSS   ?= riscv64-unknown-elf-
@@ -52,7 +54,7 @@ KERN_OBJ  := $(patsubst %,obj/kern/%.o,$(basename $(KERN_SRC))) obj/userprogs.o 
 ULIB_OBJ  := $(patsubst %,obj/ulib/%.o,$(basename $(ULIB_SRC)))
 USER_ELF  := $(patsubst %,obj/user/%.elf,$(USER_PROGS))
 
-.PHONY: all qemu debug gdb grade stress bench docs clean toolchain
+.PHONY: all qemu debug gdb grade stress bench docs clean toolchain handout handout-check handin
 
 # Keep intermediate objects (make would delete them after linking).
 .SECONDARY:
@@ -144,6 +146,18 @@ gdb:
 
 grade: | toolchain
 	@$(if $(LAB),GRADE_LAB='$(LAB)') ./grade.sh $(T)
+
+# Labs (tools/handout.py): a student tree, the proof that every lab can be
+# handed out, and (in a student tree) the student's work packed for the teacher.
+handout:
+	@test -n "$(LAB)" || { echo "make handout LAB=lab5|cow|dirtycow"; exit 2; }
+	@python3 tools/handout.py handout $(LAB)
+
+handout-check: | toolchain
+	@tools/handout_check.sh
+
+handin:
+	@tools/handin.sh
 
 stress: bin/kernel
 	@tools/stress.sh

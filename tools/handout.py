@@ -27,7 +27,8 @@ Usage:
   tools/handout.py handout LAB [--out DIR]     write the student tree
   tools/handout.py regions                     list every region
   tools/handout.py solution-lines LAB          the lines only LAB's stubbed solutions have
-                                               (its handout must not contain them anywhere)
+  tools/handout.py check-tree LAB DIR          print every line of a file under DIR that is
+                                               one of them (exit status 1 if any)
 """
 
 import argparse
@@ -195,6 +196,24 @@ def solution_lines(lab):
     return {s for s in solution - given if not s.startswith("(void)")}   # casts say nothing
 
 
+def check_tree(lab, top):
+    """Print every line under top that is a line of lab's stubbed solutions; any found?"""
+    lines, found = solution_lines(lab), False
+    for root, dirs, files in os.walk(top):
+        dirs[:] = [d for d in dirs if d not in (".git", "obj", "bin")]
+        for name in files:
+            path = os.path.join(root, name)
+            try:
+                with open(path, encoding="utf-8") as f:
+                    for n, text in enumerate(f, 1):
+                        if text.strip() in lines:
+                            print(f"{path}:{n}: {text.strip()}")
+                            found = True
+            except (UnicodeDecodeError, OSError):
+                continue        # binaries carry no source text
+    return found
+
+
 def excluded(path):
     return path in SPOILERS or any(path == p or path.startswith(p) for p in FULL_TREE_ONLY)
 
@@ -238,6 +257,9 @@ def main():
     sub.add_parser("regions")
     s = sub.add_parser("solution-lines")
     s.add_argument("lab")
+    c = sub.add_parser("check-tree")
+    c.add_argument("lab")
+    c.add_argument("dir")
     opt = ap.parse_args()
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     if opt.cmd == "handout":
@@ -245,9 +267,11 @@ def main():
     elif opt.cmd == "regions":
         for r in all_regions():
             print(f"{r.lab} {r.exercise} {r.path}:{r.line} {r.contract[0][len('YOUR CODE:'):].strip()}")
-    else:
+    elif opt.cmd == "solution-lines":
         for line in sorted(solution_lines(opt.lab)):
             print(line)
+    else:
+        sys.exit(1 if check_tree(opt.lab, opt.dir) else 0)
 
 
 if __name__ == "__main__":
