@@ -20,6 +20,8 @@
 #   fuzz             user/fuzz/, the system-call fuzzer, with several seeds
 #   fork stress      user/forkbomb.c (to the process limit and out of
 #                    memory), forkcycle.c, forkdeep.c
+#   cow=pt           the swept programs under lazy page-table sharing,
+#                    whole and with failalloc=N
 # One summary line per group, the failing runs in detail (logs stay in
 # obj/stress/), and as the very last line "N passed, M failed", one unit
 # being one run. The exit status is 0 only if every run passed.
@@ -78,8 +80,8 @@ add_run() {
     R_ARGS+=("$*")
 }
 
-have() {
-    [ -f "user/$1.c" ]
+have() {        # a program is user/NAME.c or a directory user/NAME/
+    [ -f "user/$1.c" ] || [ -d "user/$1" ]
 }
 
 # The extra boot arguments SWEEPS lists for program $1.
@@ -90,6 +92,14 @@ extra_args() {
         read -r -a w <<< "$s"
         [ "${w[0]}" = "$1" ] && echo "${w[*]:2}"
     done
+}
+
+# The line program $1 prints last when it passed.
+pass_line() {
+    case $1 in
+        dirtycow) echo "dirtycow: the file is safe." ;;
+        *) echo "$1 pass." ;;
+    esac
 }
 
 # Every program in SWEEPS that exists.
@@ -111,7 +121,7 @@ define_runs() {
     done
     add_run "forkbomb.mem-16M.cow-off" 16M "forkbomb pass." prog=forkbomb cow=off
     for mem in 128M 256M; do      # out of memory, then the process limit
-        add_run "forkbomb.mem-$mem" "$mem" "forkbomb pass." prog=forkbomb audit=off
+        add_run "forkbomb.mem-$mem" "$mem" "forkbomb pass." prog=forkbomb
     done
     for p in forkcycle forkdeep; do
         add_run "$p" 128M "$p pass." "prog=$p"
@@ -133,6 +143,23 @@ define_runs() {
         group "$p failalloc=$first..$last step $step"
         for ((n = first; n <= last; n += step)); do
             add_run "$p.failalloc-$n" 128M "" "prog=$p" "failalloc=$n" "${w[@]:2}"
+        done
+    done
+
+    # Lazy page-table sharing: every swept program whole, then its sweep
+    # at a third of the density (fork allocates far less under cow=pt).
+    group "cow=pt, ${#progs[@]} programs, nothing injected"
+    for p in "${progs[@]}"; do
+        add_run "$p.cow-pt" 128M "$(pass_line "$p")" "prog=$p" cow=pt "$(extra_args "$p")"
+    done
+    group "cow=pt failalloc=N, every program, a third of the steps"
+    for s in "${SWEEPS[@]}"; do
+        read -r -a w <<< "$s"
+        p=${w[0]}
+        have "$p" || continue
+        IFS=: read -r first last step <<< "${w[1]}"
+        for ((n = first; n <= last; n += 3 * step)); do
+            add_run "$p.cow-pt.failalloc-$n" 128M "" "prog=$p" cow=pt "failalloc=$n" "${w[@]:2}"
         done
     done
 
