@@ -93,6 +93,8 @@ BOOTS = [
                                 "vpage absent->cow pt-copy", "ppage exclusive->shared pt-copy"]),
     ("prog=cowthree cow=pt", None, ["vpage private->cow pt-take"]),
     ("prog=zeroread cow=pt pages=1200", None, ["pdir shared->shared fork", "pdir shared->none unmap"]),
+    ("prog=zeroread pages=2600", None, ["pdir none->zero zero-table", "pdir zero->private zero-fill",
+                                        "pdir zero->none unmap"]),
     ("prog=forktest cow=pt failalloc=142", None, ["pdir private->shared fork-failed",
                                                   "pdir none->shared fork-failed"]),
     ("prog=forktest cow=pt failalloc=143", None, ["pdir shared->shared pt-oom"]),

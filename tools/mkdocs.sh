@@ -1,6 +1,6 @@
 #!/bin/sh
 # Redraw the pictures of docs/ from their sources (make docs):
-#   docs/cow-vpage.dot, docs/cow-ppage.dot   the COW state machines (Graphviz dot)
+#   docs/cow-vpage.dot, cow-ppage.dot, cow-pdir.dot   the COW state machines (Graphviz dot)
 #   docs/cow-sequence.py                     fork, two writes, exit (writes SVG itself)
 #   the coverage tables of docs/cow.md and docs/cow.zh.md (from a real check)
 # The SVGs are committed, so a git web page shows them; run this after
@@ -19,7 +19,7 @@ draw() {
     echo "  DRAW  $out"
 }
 
-for src in docs/cow-vpage.dot docs/cow-ppage.dot; do
+for src in docs/cow-vpage.dot docs/cow-ppage.dot docs/cow-pdir.dot; do
     draw "${src%.dot}.svg" dot -Tsvg "$src"
 done
 draw docs/cow-sequence.svg python3 docs/cow-sequence.py

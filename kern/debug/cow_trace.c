@@ -16,7 +16,7 @@ static const char *const ppage_names[NR_PPAGE_STATES] = {
     "free", "exclusive", "shared",
 };
 static const char *const pdir_names[NR_PDIR_STATES] = {
-    "none", "private", "shared",
+    "none", "private", "shared", "zero",
 };
 
 void trace_init(void) {
@@ -45,6 +45,9 @@ static enum vpage_state vpage_state(pte_t pte) {
 }
 
 static enum pdir_state pdir_state(pde_t pde) {
+    if (pde_is_zero(pde)) {
+        return PDIR_ZERO;
+    }
     return pde_is_shared(pde) ? PDIR_SHARED : pte_present(pde) ? PDIR_PRIVATE : PDIR_NONE;
 }
 

@@ -30,7 +30,7 @@ enum trace_class {
 
 enum vpage_state { VPAGE_ABSENT, VPAGE_PRIVATE, VPAGE_COW, VPAGE_READONLY, NR_VPAGE_STATES };
 enum ppage_state { PPAGE_FREE, PPAGE_EXCLUSIVE, PPAGE_SHARED, NR_PPAGE_STATES };
-enum pdir_state { PDIR_NONE, PDIR_PRIVATE, PDIR_SHARED, NR_PDIR_STATES };
+enum pdir_state { PDIR_NONE, PDIR_PRIVATE, PDIR_SHARED, PDIR_ZERO, NR_PDIR_STATES };
 
 /* One event's tally of moves; events nest (an unmap inside a failed fork). */
 struct trace_event {

@@ -94,7 +94,24 @@ static void audit_bad(pte_t *ptep, uintptr_t va, int level, void *arg) {
 
 /* The holders of page the count must include besides PTEs and tables: a file's, the kernel's. */
 static int other_holds(struct Page *page) {
-    return PageFile(page) || PageZero(page) ? 1 : 0;
+    return PageZero(page) ? ZERO_PAGE_KERNEL_HOLDS : PageFile(page) ? 1 : 0;
+}
+
+/*
+ * walk_pgdir callback: a level-1 entry naming the zero table. Reads of
+ * its 2 MiB bypass the areas, so one writable anonymous area must cover
+ * it whole (fault.c's map_zero_table).
+ */
+static void audit_zero(pde_t *pdep, uintptr_t va, int level, void *arg) {
+    const struct audit_walk *aw = arg;
+    struct vma_struct *vma = find_vma(aw->mm, va);
+    if (pte2page(*pdep) != get_zero_table()) {
+        audit_fail("zero-table entry naming another page", va, *pdep);
+    } else if (vma == NULL || va < vma->vm_start || va + PT_SPAN(level) > vma->vm_end ||
+               vma->vm_file != NULL || !(vma->vm_flags & VM_WRITE) ||
+               (vma->vm_flags & VM_EXEC)) {
+        audit_fail("zero table outside a writable anonymous area", va, *pdep);
+    }
 }
 
 /* Count mm's tables and mappings into audit_maps, checking the rules of each PTE. */
@@ -123,7 +140,7 @@ static void audit_count_mm(struct mm_struct *mm) {
     const struct audit_walk aw = { mm, false };
     const struct pt_walk walk = {
         .leaf = audit_leaf, .table = audit_table, .bad = audit_bad, .shared = audit_shared,
-        .arg = (void *)&aw,
+        .zero = audit_zero, .arg = (void *)&aw,
     };
     kva2page(mm->pgdir)->audit_maps++;
     walk_pgdir(mm->pgdir, 0, USERTOP - 1, &walk);
@@ -203,7 +220,11 @@ bool check_cow_invariants(void) {
     const struct pt_walk kernel = { .table = audit_table, .bad = audit_bad };
     walk_pgdir(boot_pgdir, 0, ~0UL, &kernel);
     fs_for_each_page(audit_file_hold);
-    get_zero_page()->audit_maps++;          /* the kernel's hold on the zero page */
+    get_zero_page()->audit_maps += ZERO_PAGE_KERNEL_HOLDS;     /* never freed */
+    get_zero_table()->audit_maps++;
+    if (!zero_table_intact()) {
+        audit_fail("zero table changed", 0, 0);
+    }
     for (list_entry_t *le = list_next(&mm_list); le != &mm_list; le = list_next(le)) {
         audit_count_mm(le2mm(le));
     }

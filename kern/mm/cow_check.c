@@ -53,7 +53,7 @@ void check_cow(void) {
     pte_t r = pte_of(child, ro);        /* the zero page: the parent only read there */
     struct Page *zero = get_zero_page();
     assert(pte2page(r) == zero && !pte_is_cow(r) && !pte_writable(r));
-    assert(page_ref(zero) == 3);        /* the kernel's hold, the parent's, the child's */
+    assert(page_ref(zero) == ZERO_PAGE_KERNEL_HOLDS + 2);   /* + the parent's and the child's */
 
     /* copy: the child writes first and gets its own page with the same bytes */
     assert(do_pgfault(child, CAUSE_STORE_PAGE_FAULT, rw) == 0);
@@ -75,7 +75,7 @@ void check_cow(void) {
     struct Page *second = pte2page(pte_of(parent, rw + PGSIZE));
     assert(page_ref(second) == 2);
     mmput(child);
-    assert(page_ref(second) == 1 && page_ref(zero) == 2);
+    assert(page_ref(second) == 1 && page_ref(zero) == ZERO_PAGE_KERNEL_HOLDS + 1);
     mmput(parent);
     assert(nr_free_pages() == free_before && kmalloc_bytes() == kbytes);
     cprintf("check_cow() succeeded!\n");

@@ -53,8 +53,9 @@ static void share_table(pde_t *to, pde_t *from) {
 int cow_pt_share(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end) {
     for (uintptr_t va = ROUNDDOWN(start, PT_SPAN(1)); va < end; va += PT_SPAN(1)) {
         pde_t *parent = get_pde(from, va, false), *child;
-        if (parent == NULL || !(pte_present(*parent) || pde_is_shared(*parent))) {
-            continue;
+        if (parent == NULL || !(pte_present(*parent) || pde_is_shared(*parent)) ||
+            pde_is_zero(*parent)) {
+            continue;                   /* (the child reads zeros through faults of its own) */
         }
         if ((child = get_pde(to, va, true)) == NULL) {
             return -E_NO_MEM;

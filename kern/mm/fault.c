@@ -82,22 +82,94 @@ static struct Page *vma_file_page(const struct vma_struct *vma, uintptr_t va) {
  * The shared zero page: one page of zeros that every untouched anonymous
  * page reads as, mapped read-only (copy-on-write in a writable area), so
  * that reading memory allocates none. The kernel holds it for good.
+ *
+ * And the zero table: one leaf table whose 512 entries map the zero page
+ * as a writable anonymous area's untouched pages are mapped (read-only,
+ * PTE_COW; A preset so that hardware never writes it). A user load in a
+ * 2 MiB region that such an area covers whole, with no table yet, points
+ * the region's level-1 entry at it (map_zero_table): the whole region
+ * then reads as zeros with no table of its own. The kernel treats that
+ * entry as "no table yet": the first access that needs a PTE (a store, a
+ * copy by the kernel, a forced access) gives the region an empty table
+ * of its own (get_pte), and an unmap just clears the entry.
  */
+#define ZERO_TABLE_PERM (PTE_R | PTE_U | PTE_COW)
 static struct Page *zero_page;
+static pte_t *zero_table;
 
 void zero_page_init(void) {
-    if ((zero_page = alloc_page()) == NULL) {
+    if ((zero_page = alloc_page()) == NULL || (zero_table = alloc_table()) == NULL) {
         panic("no memory for the zero page");
     }
     memset(page2kva(zero_page), 0, PGSIZE);
-    set_page_ref(zero_page, 1);             /* the kernel's hold: never freed */
     SetPageZero(zero_page);
+    for (size_t i = 0; i < NPTEENTRY; i++) {
+        zero_table[i] = pte_create(page2ppn(zero_page), ZERO_TABLE_PERM | PTE_A);
+    }
+    set_page_ref(zero_page, ZERO_PAGE_KERNEL_HOLDS);     /* never freed */
 }
 
 /* The zero page. */
 struct Page *get_zero_page(void) {
     return zero_page;
 }
+
+/* The zero table's page (the kernel holds it once, for good). */
+struct Page *get_zero_table(void) {
+    return kva2page(zero_table);
+}
+
+/* Are the zero table's entries all still as zero_page_init built them? */
+bool zero_table_intact(void) {
+    for (size_t i = 0; i < NPTEENTRY; i++) {
+        if (zero_table[i] != pte_create(page2ppn(zero_page), ZERO_TABLE_PERM | PTE_A)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * A user load at va in anonymous area vma: if the area covers va's 2 MiB
+ * region whole, maps it as the zero table would, and the region has no
+ * leaf table yet, point its level-1 entry at the zero table (see above).
+ * True if the region reads through the zero table now (the load can be
+ * retried); false to take the ordinary path.
+ */
+/* LAB cow 2: BEGIN
+ * YOUR CODE: when the area is anonymous, maps untouched pages as the zero
+ * table does (cow_readonly_perm) and covers va's 2 MiB region whole, and
+ * the region's level-1 entry is empty, make that entry name the zero
+ * table (get_zero_table, PDE_SHARED with V) and return true; if it names
+ * the zero table already the fault was spurious (flush va, true). Name
+ * the move "zero-table" in a TRACE_FAULT event. Otherwise return false.
+ * STUB:
+ *     static bool map_zero_table(struct vma_struct *vma, uintptr_t va) {
+ *         (void)vma, (void)va;
+ *         return false;       // every region read gets a leaf table of its own
+ *     }
+ */
+static bool map_zero_table(struct vma_struct *vma, uintptr_t va) {
+    uintptr_t base = ROUNDDOWN(va, PT_SPAN(1));
+    if (vma->vm_file != NULL || cow_readonly_perm(vma) != ZERO_TABLE_PERM ||
+        base < vma->vm_start || base + PT_SPAN(1) > vma->vm_end) {
+        return false;
+    }
+    pde_t *pdep = get_pde(vma->vm_mm->pgdir, va, true);
+    if (pdep == NULL || (*pdep != 0 && !pde_is_zero(*pdep))) {
+        return false;
+    }
+    if (pde_is_zero(*pdep)) {                   /* a spurious fault: the TLB was stale */
+        tlb_invalidate(vma->vm_mm->pgdir, va);
+        return true;
+    }
+    struct trace_event ev;
+    trace_begin(&ev);
+    set_pde(pdep, pte_mktable(page2ppn(get_zero_table())) | PDE_SHARED);
+    trace_end(&ev, TRACE_FAULT, "zero-table", "zero-table at 0x%lx", base);
+    return true;
+}
+/* LAB cow 2: END */
 
 /*
  * A first touch of anonymous memory: a read maps the zero page, a write
@@ -151,10 +223,13 @@ static int do_cow_fault(struct vma_struct *vma, uintptr_t va) {
     return ret;
 }
 
-/* The first touch of a page: fill it in as the area says; the trace names it. */
-static int do_fault(struct vma_struct *vma, uintptr_t va, uint32_t flags) {
-    struct trace_event ev;
-    trace_begin(&ev);
+/*
+ * The first touch of a page: fill it in as the area says, and name the
+ * event ev that handle_mm_fault began (its moves include the leaf table
+ * get_pte may have made for the page).
+ */
+static int do_fault(struct vma_struct *vma, uintptr_t va, uint32_t flags,
+                    struct trace_event *ev) {
     const char *what;
     int ret;
     if (vma->vm_file == NULL) {
@@ -170,9 +245,9 @@ static int do_fault(struct vma_struct *vma, uintptr_t va, uint32_t flags) {
     if (ret == -E_NO_MEM) {
         char name[16];
         snprintf(name, sizeof(name), "%s-oom", what);
-        trace_end(&ev, TRACE_FAULT, name, "%s at 0x%lx: out of memory", what, va);
+        trace_end(ev, TRACE_FAULT, name, "%s at 0x%lx: out of memory", what, va);
     } else {
-        trace_end(&ev, TRACE_FAULT, ret == 0 ? what : NULL, "%s at 0x%lx", what, va);
+        trace_end(ev, TRACE_FAULT, ret == 0 ? what : NULL, "%s at 0x%lx", what, va);
     }
     return ret;
 }
@@ -191,12 +266,18 @@ int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags) {
         return -E_FAULT;
     }
     uintptr_t va = ROUNDDOWN(addr, PGSIZE);
+    if (flags == 0 && map_zero_table(vma, va)) {       /* a user load */
+        return 0;
+    }
+    struct trace_event ev;
+    trace_begin(&ev);
     pte_t *ptep = get_pte(mm->pgdir, va, true);
+    if (ptep != NULL && !pte_present(*ptep)) {
+        return do_fault(vma, va, flags, &ev);
+    }
+    trace_end(&ev, TRACE_FAULT, NULL, "no first touch");
     if (ptep == NULL) {
         return -E_NO_MEM;
-    }
-    if (!pte_present(*ptep)) {
-        return do_fault(vma, va, flags);
     }
     if ((flags & FAULT_WRITE) && !pte_writable(*ptep)) {
         return do_wp_page(vma, va, ptep, flags);

@@ -15,6 +15,11 @@
  * With cow=pt a level-1 entry may also name a leaf table that several
  * address spaces share after fork: V clear (so that any access faults),
  * PDE_SHARED set, the table's page number kept (kern/mm/cow_pt.c).
+ * And a level-1 entry with both V and PDE_SHARED names the zero table
+ * (kern/mm/fault.c): a leaf table every address space may share, whose
+ * 512 entries map the zero page read-only. Hardware walks it (it ignores
+ * the RSW bits), so untouched memory reads as zeros with no table of its
+ * own; the kernel treats the entry as "no table yet".
  */
 
 #include <memlayout.h>
@@ -46,7 +51,7 @@
 #define PTE_A       0x040   /* accessed (hardware) */
 #define PTE_D       0x080   /* dirty (hardware) */
 #define PTE_COW     0x100   /* RSW bit 8: read-only because shared copy-on-write */
-#define PDE_SHARED  0x100   /* RSW bit 8 of an invalid level-1 entry: a shared leaf table */
+#define PDE_SHARED  0x100   /* RSW bit 8 of a level-1 entry: a shared leaf table (or, valid, the zero table) */
 #define PTE_SOFTDIRTY 0x200 /* RSW bit 9: the kernel's own "written" mark */
 
 #define PTE_RWX     (PTE_R | PTE_W | PTE_X)
@@ -89,6 +94,11 @@ static inline bool pte_is_table(pte_t pte) {
 /* A level-1 entry naming a leaf table shared with other address spaces (cow=pt). */
 static inline bool pde_is_shared(pde_t pde) {
     return (pde & (PTE_V | PDE_SHARED)) == PDE_SHARED;
+}
+
+/* A level-1 entry naming the zero table: valid (reads walk it) and PDE_SHARED. */
+static inline bool pde_is_zero(pde_t pde) {
+    return (pde & (PTE_V | PDE_SHARED)) == (PTE_V | PDE_SHARED);
 }
 
 /* The entry naming the same leaf table, shared: invalid, so that every access faults. */

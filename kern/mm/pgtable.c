@@ -45,7 +45,9 @@ pde_t *get_pde(pde_t *pgdir, uintptr_t va, bool create) {
  * The level-0 PTE for va in pgdir. With create, missing tables are
  * allocated and a leaf table shared after fork (cow=pt) is made this
  * address space's own first. NULL when a table is missing or shared and
- * !create, or when memory runs out.
+ * !create, or when memory runs out. A region read through the zero table
+ * (fault.c) has no table of its own yet: NULL, or with create an empty
+ * table replaces the zero table (and the TLB entries it left are flushed).
  */
 pte_t *get_pte(pde_t *pgdir, uintptr_t va, bool create) {
     pde_t *pdep = get_pde(pgdir, va, create);
@@ -55,12 +57,16 @@ pte_t *get_pte(pde_t *pgdir, uintptr_t va, bool create) {
     if (pde_is_shared(*pdep) && (!create || cow_pt_unshare(pdep, va) != 0)) {
         return NULL;
     }
-    if (!pte_present(*pdep)) {
+    if (!pte_present(*pdep) || pde_is_zero(*pdep)) {
+        bool zero = pde_is_zero(*pdep);
         pte_t *table;
         if (!create || (table = alloc_table()) == NULL) {
             return NULL;
         }
         set_pde(pdep, pte_mktable(PPN(PADDR(table))));
+        if (zero) {
+            tlb_flush_all(pgdir);
+        }
     }
     assert(pte_is_table(*pdep));
     return &pde2table(*pdep)[PX(0, va)];
@@ -210,18 +216,26 @@ int unshare_partial(pde_t *pgdir, uintptr_t start, uintptr_t end) {
  * Remove every user mapping in [start, end): pages lose one reference,
  * and a shared leaf table that the range covers whole loses this
  * address space's name (cow_pt_drop). A shared table covered in part
- * must have been made private first (unshare_partial). If count is not
- * NULL, what was unmapped and freed is added to it. The TLB is flushed
- * once at the end (if pgdir is the active table): nothing reads these
- * addresses before we return.
+ * must have been made private first (unshare_partial). A region read
+ * through the zero table, covered whole or in part, just loses the entry
+ * (what stays mapped of it reads zeros through ordinary faults). If
+ * count is not NULL, what was unmapped and freed is added to it. The TLB
+ * is flushed once at the end (if pgdir is the active table): nothing
+ * reads these addresses before we return.
  */
 void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end, struct unmap_count *count) {
     assert(start % PGSIZE == 0 && end % PGSIZE == 0 && USER_ACCESS(start, end));
     struct unmap_count done = { 0, 0 };
+    bool zeros = false;
     for (uintptr_t va = start, next; va < end; va = next) {
         next = MIN(next_leaf_table(va), end);
         pde_t *pdep = get_pde(pgdir, va, false);
         if (pdep == NULL || !(pte_present(*pdep) || pde_is_shared(*pdep))) {
+            continue;
+        }
+        if (pde_is_zero(*pdep)) {
+            set_pde(pdep, 0);
+            zeros = true;
             continue;
         }
         if (pde_is_shared(*pdep)) {
@@ -231,7 +245,7 @@ void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end, struct unmap_coun
         }
         unmap_ptes(&pde2table(*pdep)[PX(0, va)], (next - va) / PGSIZE, &done);
     }
-    if (done.unmapped > 0) {
+    if (done.unmapped > 0 || zeros) {
         tlb_flush_all(pgdir);
     }
     if (count != NULL) {
@@ -267,7 +281,11 @@ static void walk_table(pde_t *table, int level, uintptr_t base, uintptr_t first,
             continue;
         }
         uintptr_t va = entry_va(level, base, i);
-        if (shared) {
+        if (level == 1 && pde_is_zero(*ptep)) {
+            if (walk->zero != NULL) {
+                walk->zero(ptep, va, level, walk->arg);
+            }
+        } else if (shared) {
             if (walk->shared != NULL) {
                 walk->shared(ptep, va, level, walk->arg);
             }
@@ -295,7 +313,8 @@ static void walk_table(pde_t *table, int level, uintptr_t base, uintptr_t first,
  * done by then, so the callback may free it); leaves go to walk->leaf;
  * an entry that is neither is never followed and goes to walk->bad. A
  * level-1 entry naming a shared leaf table (cow=pt) goes to walk->shared,
- * which may walk the table itself (walk_leaf_table).
+ * which may walk the table itself (walk_leaf_table); one naming the zero
+ * table goes to walk->zero (its entries are nobody's own).
  */
 void walk_pgdir(pde_t *pgdir, uintptr_t first, uintptr_t last, const struct pt_walk *walk) {
     walk_table(pgdir, PT_LEVELS - 1, 0, first, last, walk);
@@ -456,11 +475,21 @@ static void print_shared(pde_t *pdep, uintptr_t va, int level, void *arg) {
     r->in_shared = false;
 }
 
+/* walk_pgdir callback for print_pgdir: 2 MiB read through the zero table, as one line. */
+static void print_zero(pde_t *pdep, uintptr_t va, int level, void *arg) {
+    (void)pdep;
+    print_run(arg);
+    ((struct run *)arg)->start = ((struct run *)arg)->end = 0;
+    cprintf("  [%016lx, %016lx) %6d pages  r--u cow (zero table)\n", va, va + PT_SPAN(level),
+            (int)(PT_SPAN(level) / PGSIZE));
+}
+
 /* Print the mapped ranges of pgdir with their rights (r w x u, cow; shared tables marked). */
 void print_pgdir(pde_t *pgdir) {
     struct run r = { 0, 0, 0, false };
     const struct pt_walk walk = {
-        .leaf = print_leaf, .bad = print_bad, .shared = print_shared, .arg = &r,
+        .leaf = print_leaf, .bad = print_bad, .shared = print_shared, .zero = print_zero,
+        .arg = &r,
     };
     cprintf("-------------------- BEGIN --------------------\n");
     walk_pgdir(pgdir, 0, ~0UL, &walk);

@@ -64,6 +64,7 @@ struct pt_walk {
     void (*table)(pde_t *pdep, uintptr_t va, int level, void *arg);  /* after its table */
     void (*bad)(pte_t *ptep, uintptr_t va, int level, void *arg);    /* neither: malformed */
     void (*shared)(pde_t *pdep, uintptr_t va, int level, void *arg); /* a shared leaf table */
+    void (*zero)(pde_t *pdep, uintptr_t va, int level, void *arg);   /* the zero table */
     void *arg;
 };
 void walk_pgdir(pde_t *pgdir, uintptr_t first, uintptr_t last, const struct pt_walk *walk);

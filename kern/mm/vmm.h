@@ -94,6 +94,10 @@ int do_brk(uintptr_t addr, uintptr_t *brk_store);
 /* fault.c: page faults */
 void zero_page_init(void);                                          /* at boot, before any fault */
 struct Page *get_zero_page(void);
+struct Page *get_zero_table(void);                                  /* its page, for the audit */
+bool zero_table_intact(void);                                       /* all 512 entries as built */
+/* The zero page's holds besides user PTEs: the kernel's and the zero table's 512 entries. */
+#define ZERO_PAGE_KERNEL_HOLDS (1 + NPTEENTRY)
 int do_pgfault(struct mm_struct *mm, uintptr_t cause, uintptr_t addr);   /* from a user trap */
 int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags); /* lock held */
 bool vma_allows(const struct vma_struct *vma, uint32_t flags);  /* the one rights rule */
