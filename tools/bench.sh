@@ -15,6 +15,7 @@
 #                  boots); results in obj/bench/quick/, docs/perf/ left alone
 #   --icount-only  no wall-clock runs (deterministic, and quick to compare)
 #
+# Memory: 256 MiB, so that eager fork of the largest heap (16384 pages) fits.
 # Boot arguments: audit=off (no audit at every exit, which would be timed
 # too) and timeslice=1000 (no preemption in the middle of a sample). It
 # fails only if a run does not reach "bench pass."; a missed target is
@@ -51,7 +52,7 @@ run() {
     [ "$1" = icount ] && flags=-i
     case $2 in eager) arg=cow=off ;; pt) arg=cow=pt ;; *) arg= ;; esac
     # shellcheck disable=SC2086
-    timeout 600 tools/qemu.sh $flags -k "$kernel" -- prog=bench audit=off timeslice=1000 \
+    timeout 1200 tools/qemu.sh -m 256M $flags -k "$kernel" -- prog=bench audit=off timeslice=1000 \
         $quick $arg > "$logs/$1-$2.log" 2>&1 < /dev/null
     grep -q '^bench pass\.' "$logs/$1-$2.log" || {
         echo "bench: the $1 $2 run failed; the end of $logs/$1-$2.log:"; tail -20 "$logs/$1-$2.log"

@@ -254,6 +254,12 @@ def targets(fig, fl, big, storms):
                      ratio(c["exec"], p["exec"]), ">=", 5),
                     ("cow=pt fork + child writes all at most 1.1x cow=on (%s)" % tag,
                      ratio(p["writeall"], c["writeall"]), "<=", 1.1)]
+            lo, hi = f["pt"].get(1024), f["pt"].get(16384)
+            if lo and hi:
+                out.append(("cow=pt fork at 16384 pages against 1024, nearly flat (%s; cow=on %.2fx)"
+                            % (tag, ratio(f["cow"][16384]["fork"], f["cow"][1024]["fork"])
+                               if 16384 in f["cow"] and 1024 in f["cow"] else float("nan")),
+                            ratio(hi["fork"], lo["fork"]), "report", 0))
     for name, r in storms.items():
         out.append(("%s with the audit at most 1.25x audit=off (wall clock)" % name,
                     r, "<=", 1.25))
