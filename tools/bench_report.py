@@ -294,15 +294,15 @@ def write_csv(fig, sizes, out):
 
 
 def plot(fig, sizes, out):
-    """fork.svg: fork and fork + writes against the pages mapped, both currencies, log-log."""
+    """fork.svg: fork and fork + writes against the heap pages, both currencies, log-log."""
     W, H, L, R, T, B = 820, 520, 80, 290, 40, 60
     colours = {"eager": "#d62728", "cow": "#1f77b4", "pt": "#2ca02c"}
     series = []
     for cur in CURRENCIES:
         for mode in MODES:
             for key, what in (("fork", "fork"), ("writeall", "fork + writes")):
-                pts = [(fig[cur][mode][s]["ptes"], fig[cur][mode][s][key] / 1000.0)
-                       for s in sizes if cur in fig and mode in fig[cur]
+                pts = [(s, fig[cur][mode][s][key] / 1000.0)      # cow=pt maps no PTE at fork
+                       for s in sizes if s > 0 and cur in fig and mode in fig[cur]
                        and s in fig[cur][mode] and fig[cur][mode][s][key] > 0]
                 if pts:
                     dash = "" if cur == "icount" else "6,4"
@@ -338,7 +338,7 @@ def plot(fig, sizes, out):
         svg.append('<text x="%d" y="%.1f" text-anchor="end">%g</text>' % (L - 6, v + 4, 10 ** d))
     svg.append('<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="black"/>'
                % (L, T, W - L - R, H - T - B))
-    svg.append('<text x="%d" y="%d" text-anchor="middle">pages mapped when forking, log scale'
+    svg.append('<text x="%d" y="%d" text-anchor="middle">heap pages when forking, log scale'
                '</text>' % ((L + W - R) / 2, H - 18))
     svg.append('<text transform="translate(18,%d) rotate(-90)" text-anchor="middle">'
                'microseconds, log scale</text>' % ((T + H - B) / 2))
@@ -368,7 +368,7 @@ def main():
     sizes = sorted(set.intersection(*(set(m) for c in fig.values() for m in c.values())))
     modes = [m for m in MODES if any(m in fig[c] for c in fig)]
     print_tables(fig, sizes, modes, fl)
-    big = sizes[-1]
+    big = 4096 if 4096 in sizes else sizes[-1]      # where the targets are set
     print_parts(fig, big)
     storms = print_storms(storms_file)
     print_targets(targets(fig, fl, big, storms), big)

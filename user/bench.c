@@ -318,7 +318,13 @@ static void bench_size(int n, bool cow) {
             n, reps, (int)pt.ptes, (int)pt.pages, (int)pt.copies, pt.fork, pt.cycle,
             pt.writeall, pt.exec, pt.copyfault, pt.reusefault);
 
-    /* the kernel's side, over the same number of PTEs; sums over reps */
+    /*
+     * The kernel's side, over the same number of PTEs; sums over reps. These
+     * are per-page costs: sizes beyond 4096 pages would add only scratch memory.
+     */
+    if (n > 4096) {
+        return;
+    }
     static const long ops[] = { KBENCH_PTES, KBENCH_SHARE, KBENCH_EAGER, KBENCH_GET_PTE,
                                 KBENCH_UNMAP, KBENCH_ALLOC, KBENCH_FREE, KBENCH_WP_COPY };
     uint64_t sum[ARRAY_SIZE(ops)];
