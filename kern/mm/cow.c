@@ -115,23 +115,25 @@ static __always_inline size_t share_loop(pte_t *dst, pte_t *src, size_t first, s
                                          bool traced) {
     struct Page *const frames = pages;
     const size_t first_ppn = nbase, nframes = npage;
-    size_t shared = 0;
-    for (size_t i = first; i < n; i++) {
-        pte_t old = src[i];
+    pte_t *const end = src + n;
+    size_t skipped = 0;
+    dst += first;
+    for (pte_t *s = src + first; s < end; s++, dst++) {
+        pte_t old = *s;
         if (!pte_present(old)) {
+            skipped++;
             continue;
         }
         size_t frame = (old >> PTE_PPN_SHIFT) - first_ppn;
         assert(frame < nframes);
-        int ref = share_pte(&dst[i], &src[i], &frames[frame]);
+        int ref = share_pte(dst, s, &frames[frame]);
         if (traced) {
-            trace_vmove(old, src[i]);       /* the parent's PTE */
-            trace_vmove(0, dst[i]);         /* the child's */
+            trace_vmove(old, *s);           /* the parent's PTE */
+            trace_vmove(0, *dst);           /* the child's */
             trace_pmove(ref - 1, ref);
         }
-        shared++;
     }
-    return shared;
+    return n - first - skipped;
 }
 
 /*
