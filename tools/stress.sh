@@ -152,7 +152,7 @@ define_runs() {
     for p in "${progs[@]}"; do
         add_run "$p.cow-pt" 128M "$(pass_line "$p")" "prog=$p" cow=pt "$(extra_args "$p")"
     done
-    group "cow=pt failalloc=N, every program, a third of the steps"
+    group "cow=pt failalloc=N, a third of the steps"
     for s in "${SWEEPS[@]}"; do
         read -r -a w <<< "$s"
         p=${w[0]}
