@@ -192,36 +192,27 @@ static void measure_fork(int reps, struct point *pt) {
     pt->copies = median(copies, reps);
 }
 
-/* fork, then the child writes every heap page and exits; the parent waits. */
-static void measure_writeall(int reps, struct point *pt) {
-    uint64_t t[MAX_REPS];
-    for (int r = 0; r < reps; r++) {
-        uint64_t t0 = rdtime();
-        int pid = fork();
-        if (pid == 0) {
-            for (int i = 0; i < heap_pages; i++) {
-                *heap_word(i) = child_mark(i);
-            }
-            exit(0);
-        }
-        if (pid < 0) {
-            panic("fork with %d heap pages failed: %e", heap_pages, pid);
-        }
-        int code;
-        wait_child(pid, &code);
-        t[r] = rdtime() - t0;
+/* A child's work for time_child: write one word of every heap page. */
+static int write_all(void) {
+    for (int i = 0; i < heap_pages; i++) {
+        *heap_word(i) = child_mark(i);
     }
-    pt->writeall = median(t, reps);
+    return 0;
 }
 
-/* fork, then the child execs true; the parent waits (the child must exit 0). */
-static void measure_exec(int reps, struct point *pt) {
+/* A child's work for time_child: exec true (exec returns only if it failed). */
+static int exec_true(void) {
+    return exec("true") == 0 ? 0 : -1;
+}
+
+/* The median of reps runs of fork, the child doing work() and exiting, and waitpid. */
+static uint64_t time_child(int reps, int (*work)(void)) {
     uint64_t t[MAX_REPS];
     for (int r = 0; r < reps; r++) {
         uint64_t t0 = rdtime();
         int pid = fork();
         if (pid == 0) {
-            exit(exec("true") == 0 ? 0 : -1);     /* exec returns only if it failed */
+            exit(work());
         }
         if (pid < 0) {
             panic("fork with %d heap pages failed: %e", heap_pages, pid);
@@ -230,10 +221,10 @@ static void measure_exec(int reps, struct point *pt) {
         wait_child(pid, &code);
         t[r] = rdtime() - t0;
         if (code != 0) {
-            panic("the child's exec of true failed (exit code %d)", code);
+            panic("the child's work failed (exit code %d)", code);
         }
     }
-    pt->exec = median(t, reps);
+    return median(t, reps);
 }
 
 /*
@@ -304,8 +295,8 @@ static void bench_size(int n, bool cow) {
     memset(&pt, 0, sizeof(pt));
     grow_heap(n);
     measure_fork(reps, &pt);
-    measure_writeall(reps, &pt);
-    measure_exec(reps, &pt);
+    pt.writeall = time_child(reps, write_all);
+    pt.exec = time_child(reps, exec_true);
     if (n > 0) {
         measure_faults(reps, &pt);
     }

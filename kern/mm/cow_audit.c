@@ -104,12 +104,11 @@ static int other_holds(struct Page *page) {
  */
 static void audit_zero(pde_t *pdep, uintptr_t va, int level, void *arg) {
     const struct audit_walk *aw = arg;
+    (void)level;
     struct vma_struct *vma = find_vma(aw->mm, va);
     if (pte2page(*pdep) != get_zero_table()) {
         audit_fail("zero-table entry naming another page", va, *pdep);
-    } else if (vma == NULL || va < vma->vm_start || va + PT_SPAN(level) > vma->vm_end ||
-               vma->vm_file != NULL || !(vma->vm_flags & VM_WRITE) ||
-               (vma->vm_flags & VM_EXEC)) {
+    } else if (vma == NULL || !vma_fits_zero_table(vma, va)) {
         audit_fail("zero table outside a writable anonymous area", va, *pdep);
     }
 }

@@ -97,6 +97,11 @@ static struct Page *vma_file_page(const struct vma_struct *vma, uintptr_t va) {
 static struct Page *zero_page;
 static pte_t *zero_table;
 
+/* Every entry of the zero table. */
+static pte_t zero_table_entry(void) {
+    return pte_create(page2ppn(zero_page), ZERO_TABLE_PERM | PTE_A);
+}
+
 void zero_page_init(void) {
     if ((zero_page = alloc_page()) == NULL || (zero_table = alloc_table()) == NULL) {
         panic("no memory for the zero page");
@@ -104,7 +109,7 @@ void zero_page_init(void) {
     memset(page2kva(zero_page), 0, PGSIZE);
     SetPageZero(zero_page);
     for (size_t i = 0; i < NPTEENTRY; i++) {
-        zero_table[i] = pte_create(page2ppn(zero_page), ZERO_TABLE_PERM | PTE_A);
+        zero_table[i] = zero_table_entry();
     }
     set_page_ref(zero_page, ZERO_PAGE_KERNEL_HOLDS);     /* never freed */
 }
@@ -122,11 +127,17 @@ struct Page *get_zero_table(void) {
 /* Are the zero table's entries all still as zero_page_init built them? */
 bool zero_table_intact(void) {
     for (size_t i = 0; i < NPTEENTRY; i++) {
-        if (zero_table[i] != pte_create(page2ppn(zero_page), ZERO_TABLE_PERM | PTE_A)) {
+        if (zero_table[i] != zero_table_entry()) {
             return false;
         }
     }
     return true;
+}
+
+/* May the 2 MiB region at base read through the zero table? vma anonymous, mapped as it, whole. */
+bool vma_fits_zero_table(const struct vma_struct *vma, uintptr_t base) {
+    return vma->vm_file == NULL && cow_readonly_perm(vma) == ZERO_TABLE_PERM &&
+           base >= vma->vm_start && base + PT_SPAN(1) <= vma->vm_end;
 }
 
 /*
@@ -151,17 +162,16 @@ bool zero_table_intact(void) {
  */
 static bool map_zero_table(struct vma_struct *vma, uintptr_t va) {
     uintptr_t base = ROUNDDOWN(va, PT_SPAN(1));
-    if (vma->vm_file != NULL || cow_readonly_perm(vma) != ZERO_TABLE_PERM ||
-        base < vma->vm_start || base + PT_SPAN(1) > vma->vm_end) {
-        return false;
-    }
-    pde_t *pdep = get_pde(vma->vm_mm->pgdir, va, true);
-    if (pdep == NULL || (*pdep != 0 && !pde_is_zero(*pdep))) {
+    pde_t *pdep;
+    if (!vma_fits_zero_table(vma, base) || (pdep = get_pde(vma->vm_mm->pgdir, va, true)) == NULL) {
         return false;
     }
     if (pde_is_zero(*pdep)) {                   /* a spurious fault: the TLB was stale */
         tlb_invalidate(vma->vm_mm->pgdir, va);
         return true;
+    }
+    if (*pdep != 0) {
+        return false;
     }
     struct trace_event ev;
     trace_begin(&ev);

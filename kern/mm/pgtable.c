@@ -57,8 +57,8 @@ pte_t *get_pte(pde_t *pgdir, uintptr_t va, bool create) {
     if (pde_is_shared(*pdep) && (!create || cow_pt_unshare(pdep, va) != 0)) {
         return NULL;
     }
-    if (!pte_present(*pdep) || pde_is_zero(*pdep)) {
-        bool zero = pde_is_zero(*pdep);
+    bool zero = pde_is_zero(*pdep);
+    if (!pte_present(*pdep) || zero) {
         pte_t *table;
         if (!create || (table = alloc_table()) == NULL) {
             return NULL;
