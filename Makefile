@@ -1,10 +1,11 @@
 # Build the kernel (with every user program embedded), run it, grade it.
 #
 #   make            build bin/kernel
-#   make qemu       boot it and run forktest   (PROG=hello, MEM=256M,
+#   make qemu       boot it and run forktest   (PROG=hello, MEM=256M, CPUS=4,
 #                   TRACE=cow, BOOTARGS="key=value ..." to change that)
 #   make grade      build once, run every test (LAB=cow: one lab's tests;
-#                   T="cow dirty": the tests whose names contain a word)
+#                   T="cow dirty": the tests whose names contain a word;
+#                   CPUS=N: harts per boot, 2 unless a test says)
 #   make stress     fault-injection sweeps, fuzzing and fork stress
 #   make bench      fork and COW-fault costs, under -icount and in wall-clock time
 #   make docs       redraw the state-machine pictures in docs/
@@ -23,6 +24,8 @@ GDB     := gdb-multiarch
 PROG     ?= forktest
 GDBPORT  ?= 1234
 MEM      ?= 128M
+CPUS     ?= 2
+export CPUS
 TRACE    ?=
 BOOTARGS ?=
 

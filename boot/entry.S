@@ -51,3 +51,24 @@ bootstack:
     .space KSTACKSIZE
     .globl bootstacktop
 bootstacktop:
+
+/*
+ * Where every other hart starts (smp_init asks the SBI's HSM to start
+ * it here): a0 = its hart id, a1 = the top of its boot stack (a kernel
+ * virtual address), the MMU off. It turns paging on through
+ * boot_page_table, as kern_entry did, and goes on in C.
+ */
+    .section .text.kern_entry
+    .globl secondary_entry
+secondary_entry:
+    la      t0, boot_page_table
+    srli    t0, t0, PGSHIFT
+    li      t1, SATP_SV39
+    or      t0, t0, t1
+    sfence.vma
+    csrw    satp, t0
+    sfence.vma
+    mv      sp, a1
+    lui     t0, %hi(secondary_init)
+    addi    t0, t0, %lo(secondary_init)
+    jr      t0                          /* secondary_init(hartid) */

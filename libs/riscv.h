@@ -9,7 +9,9 @@
 #define SSTATUS_SPP     (1UL << 8)      /* trap came from S-mode */
 
 /* sie / sip bits */
+#define SIE_SSIE        (1UL << 1)      /* software interrupt (IPI) enable */
 #define SIE_STIE        (1UL << 5)      /* timer interrupt enable */
+#define SIP_SSIP        (1UL << 1)      /* software interrupt pending */
 
 /* scause: interrupt bit and codes */
 #define CAUSE_INTERRUPT_FLAG        (1UL << 63)

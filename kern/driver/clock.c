@@ -9,14 +9,22 @@ volatile size_t ticks;
 static uint64_t timebase;       /* rdtime ticks per second */
 static uint64_t tick_interval;  /* rdtime ticks per timer interrupt */
 
-/* Start the periodic timer interrupt (100 Hz); let user programs read the counters. */
+/*
+ * On this hart: start the periodic timer interrupt, take interrupts from
+ * other harts, let user programs read the counters.
+ */
+void clock_start(void) {
+    set_csr(sie, SIE_STIE | SIE_SSIE);
+    write_csr(scounteren, SCOUNTEREN_CY | SCOUNTEREN_TM | SCOUNTEREN_IR);
+    clock_set_next_event();
+}
+
+/* On the boot hart: learn the timer's rate and start it (100 Hz). */
 void clock_init(uint64_t timebase_hz) {
     timebase = timebase_hz;
     tick_interval = timebase / TICKS_PER_SEC;
-    set_csr(sie, SIE_STIE);
-    write_csr(scounteren, SCOUNTEREN_CY | SCOUNTEREN_TM | SCOUNTEREN_IR);
-    clock_set_next_event();
     ticks = 0;
+    clock_start();
     cprintf("++ setup timer interrupts (%d Hz, timebase %d Hz)\n",
             TICKS_PER_SEC, (int)timebase);
 }

@@ -8,6 +8,7 @@
 extern volatile size_t ticks;
 
 void clock_init(uint64_t timebase_hz);
+void clock_start(void);
 void clock_set_next_event(void);
 uint64_t clock_msec(void);
 

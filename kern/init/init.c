@@ -8,6 +8,7 @@
 #include <trap.h>
 #include <pmm.h>
 #include <vmm.h>
+#include <pgtable.h>
 #include <kmalloc.h>
 #include <cow.h>
 #include <gup.h>
@@ -15,6 +16,8 @@
 #include <proc.h>
 #include <sched.h>
 #include <power.h>
+#include <cpu.h>
+#include <spinlock.h>
 
 extern char edata[], end[];
 
@@ -39,6 +42,9 @@ static void read_device_tree(uintptr_t fdt_pa) {
 void kern_init(uintptr_t hartid, uintptr_t fdt_pa) __noreturn;
 void kern_init(uintptr_t hartid, uintptr_t fdt_pa) {
     memset(edata, 0, end - edata);
+    boot_hartid = hartid;
+    cpu_init(hartid);
+    lock_kernel();              /* the other harts wait for it in smp_init */
     read_device_tree(fdt_pa);
 
     cprintf("ucore-cow: RISC-V 64 (Sv39), hart %d, %d MiB RAM at 0x%lx\n", (int)hartid,
@@ -51,11 +57,13 @@ void kern_init(uintptr_t hartid, uintptr_t fdt_pa) {
     kmalloc_init();
     cow_init();
     gup_init();
+    tlb_init();
     vmm_init();
     fs_init();
     sched_init();
     proc_init();
     check_cow();
     clock_init(boot_info.timebase);
+    smp_init();
     cpu_idle();
 }

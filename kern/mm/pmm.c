@@ -1,4 +1,5 @@
 #include <pgtable.h>
+#include <cpu.h>
 #include <default_pmm.h>
 #include <string.h>
 #include <stdio.h>
@@ -150,8 +151,14 @@ void boot_map_mmio(uintptr_t pa, size_t size) {
                      PTE_R | PTE_W | PTE_G);
 }
 
-/* Translate through the page table at physical address pgdir_pa from now on. */
+/*
+ * Translate through the page table at physical address pgdir_pa from
+ * now on, with nothing left in this hart's TLB from the one before: so
+ * the only user translations a hart can hold are its table's
+ * (cpu->pgdir_pa), which is what TLB shootdown relies on (tlb.c).
+ */
 void load_pgdir(uintptr_t pgdir_pa) {
+    mycpu()->pgdir_pa = pgdir_pa;
     write_csr(satp, SATP_SV39 | (pgdir_pa >> PGSHIFT));
     sfence_vma();
 }

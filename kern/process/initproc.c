@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <power.h>
 #include <intr.h>
+#include <spinlock.h>
 #include <error.h>
 
 /*
@@ -72,25 +73,34 @@ static int init_main(void *arg) {
     power_off(EXIT_OK);
 }
 
+/*
+ * The idle thread of hart `hartid`, whose boot stack (at kstack) it
+ * keeps: pid 0, never queued, always ready to give the hart away.
+ */
+struct proc_struct *idle_create(unsigned long hartid, uintptr_t kstack) {
+    struct proc_struct *idle = kmalloc(sizeof(struct proc_struct));
+    if (idle == NULL) {
+        panic("cannot alloc the idle thread of hart %d", (int)hartid);
+    }
+    memset(idle, 0, sizeof(struct proc_struct));
+    idle->pid = 0;
+    idle->state = PROC_RUNNABLE;
+    idle->kstack = kstack;
+    idle->need_resched = 1;
+    idle->pgdir_pa = boot_pgdir_pa;
+    list_init(&idle->run_link);
+    list_init(&idle->thread_group);
+    set_proc_name(idle, "idle");
+    return idle;
+}
+
 /* Make the running boot thread the idle process and start init. */
 void proc_init(void) {
     list_init(&proc_list);
     proc_hash_init();
     exit_init();
 
-    idleproc = kmalloc(sizeof(struct proc_struct));
-    if (idleproc == NULL) {
-        panic("cannot alloc idleproc");
-    }
-    memset(idleproc, 0, sizeof(struct proc_struct));
-    idleproc->pid = 0;
-    idleproc->state = PROC_RUNNABLE;
-    idleproc->kstack = (uintptr_t)bootstack;
-    idleproc->need_resched = 1;
-    idleproc->pgdir_pa = boot_pgdir_pa;
-    list_init(&idleproc->run_link);
-    list_init(&idleproc->thread_group);
-    set_proc_name(idleproc, "idle");
+    idleproc = idle_create(mycpu()->hartid, (uintptr_t)bootstack);
     current = idleproc;
 
     int pid = kernel_thread(init_main, NULL, 0);
@@ -103,17 +113,22 @@ void proc_init(void) {
 }
 
 /*
- * The idle loop: run whoever is ready; with nobody ready, open the
- * interrupt window and sleep until the next interrupt.
+ * The idle loop, entered holding the kernel lock: run whoever is ready;
+ * with nobody ready, let the lock go and sleep until an interrupt (the
+ * timer, or another hart's wakeup_proc) is pending, then take it.
+ * wfi with interrupts off still wakes on a pending one, so a wakeup
+ * that comes before the wfi is not lost.
  */
 void cpu_idle(void) {
     for (;;) {
-        if (current->need_resched) {
+        if (current->need_resched || sched_has_work()) {
             schedule();
         } else {
-            intr_enable();
+            unlock_kernel();
             wfi();
+            intr_enable();
             intr_disable();
+            lock_kernel();
         }
     }
 }

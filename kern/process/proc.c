@@ -5,6 +5,7 @@
 #include <kmalloc.h>
 #include <string.h>
 #include <sync.h>
+#include <spinlock.h>
 #include <pgtable.h>
 #include <vmm.h>
 #include <cow.h>
@@ -29,7 +30,7 @@ list_entry_t proc_list;
 
 static list_entry_t hash_list[HASH_LIST_SIZE];
 
-struct proc_struct *idleproc, *initproc, *current;
+struct proc_struct *initproc;
 
 static int nr_process;
 
@@ -126,9 +127,20 @@ void proc_run(struct proc_struct *proc) {
     }
 }
 
-/* A new process's first kernel code: leave through its trap frame. */
+/*
+ * Leave the kernel through trap frame tf; on the way to user mode the
+ * kernel lock is let go (the trap that returns normally does so in trap()).
+ */
+void trapret(struct trapframe *tf) {
+    if (!trap_in_kernel(tf)) {
+        unlock_kernel();
+    }
+    forkrets(tf);
+}
+
+/* A new process's first kernel code (under the kernel lock): leave through its trap frame. */
 static void forkret(void) {
-    forkrets(current->tf);
+    trapret(current->tf);
 }
 
 /*
@@ -272,6 +284,9 @@ int do_sleep(unsigned int time) {
     if (time == 0) {
         return 0;
     }
+    if (current->flags & PF_EXITING) {
+        return -E_KILLED;           /* killed while it ran on another hart: no sleep */
+    }
     timer_t timer;
     timer_init(&timer, current, time);
     current->state = PROC_SLEEPING;
@@ -287,7 +302,7 @@ int kernel_execve(const char *name) {
     cprintf("kernel_execve: pid = %d, name = \"%s\".\n", current->pid, name);
     int ret = do_execve(name);
     if (ret == 0) {
-        forkrets(current->tf);
+        trapret(current->tf);
     }
     return ret;
 }

@@ -4,6 +4,7 @@
 #include <defs.h>
 #include <list.h>
 #include <unistd.h>
+#include <cpu.h>
 
 struct trapframe;
 struct mm_struct;
@@ -65,7 +66,7 @@ struct proc_struct {
 
 #define le2proc(le, member) to_struct((le), struct proc_struct, member)
 
-extern struct proc_struct *idleproc, *initproc, *current;
+extern struct proc_struct *initproc;     /* current and idleproc: per hart, cpu.h */
 extern list_entry_t proc_list;
 
 /* The running process's pid, or -1 before the first process (boot self-checks). */
@@ -80,6 +81,8 @@ int kernel_thread(int (*fn)(void *), void *arg, uint32_t clone_flags);
 char *set_proc_name(struct proc_struct *proc, const char *name);
 struct proc_struct *find_proc(int pid);
 void cpu_idle(void) __noreturn;
+struct proc_struct *idle_create(unsigned long hartid, uintptr_t kstack);
+void trapret(struct trapframe *tf) __noreturn;
 
 int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf);
 void proc_free(struct proc_struct *proc);

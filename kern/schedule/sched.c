@@ -2,6 +2,8 @@
 #include <default_sched.h>
 #include <proc.h>
 #include <sync.h>
+#include <spinlock.h>
+#include <sbi.h>
 #include <bootargs.h>
 #include <clock.h>
 #include <stdio.h>
@@ -30,7 +32,25 @@ void sched_init(void) {
     cprintf("sched class: %s, time slice %d ticks\n", sched_class->name, rq.max_time_slice);
 }
 
-/* Make proc runnable and queue it. */
+/* Interrupt every other hart that sits in its idle loop, so that it looks at the queue. */
+static void kick_idle_harts(void) {
+    unsigned long mask = 0;
+    for (int i = 0; i < NCPU; i++) {
+        if (cpus[i].started && cpus[i].proc == cpus[i].idle && &cpus[i] != mycpu()) {
+            mask |= 1UL << i;
+        }
+    }
+    if (mask != 0) {
+        sbi_send_ipi(mask);
+    }
+}
+
+/*
+ * Make proc runnable and queue it. A process running on some hart is
+ * never asleep where another hart can see it (it goes to sleep and
+ * switches away under the kernel lock), so only this hart's current
+ * can be found asleep and not queued.
+ */
 void wakeup_proc(struct proc_struct *proc) {
     bool intr_flag;
     assert(proc->state != PROC_ZOMBIE);
@@ -40,9 +60,15 @@ void wakeup_proc(struct proc_struct *proc) {
         proc->wait_state = 0;
         if (proc != current && proc != idleproc) {
             sched_class->enqueue(&rq, proc);
+            kick_idle_harts();
         }
     }
     local_intr_restore(intr_flag);
+}
+
+/* Is anyone waiting in the run queue? */
+bool sched_has_work(void) {
+    return rq.proc_num > 0;
 }
 
 /* Give the CPU to the next runnable process (or idle). */
@@ -80,7 +106,7 @@ void del_timer(timer_t *timer) {
     local_intr_restore(intr_flag);
 }
 
-/* Every timer tick: wake sleepers whose time has come, charge the running process. */
+/* Every tick of the boot hart's timer: wake sleepers whose time has come. */
 void run_timer_list(void) {
     list_entry_t *le = list_next(&timer_list);
     while (le != &timer_list) {
@@ -93,6 +119,10 @@ void run_timer_list(void) {
             }
         }
     }
+}
+
+/* Every tick of this hart's timer: charge the process running here. */
+void sched_tick(void) {
     if (current == idleproc) {
         current->need_resched = 1;
     } else if (current != NULL) {
@@ -101,12 +131,15 @@ void run_timer_list(void) {
 }
 
 /*
- * A preemption point for long kernel loops: take a pending timer
- * interrupt now, and give up the CPU if the time slice is over.
+ * A preemption point for long kernel loops: let a hart waiting for the
+ * kernel lock in, take a pending interrupt, and give up the CPU if the
+ * time slice is over.
  */
 void cond_resched(void) {
+    unlock_kernel();
     intr_enable();
     intr_disable();
+    lock_kernel();
     if (current->need_resched) {
         schedule();
     }

@@ -45,9 +45,11 @@ static inline void timer_init(timer_t *timer, struct proc_struct *proc, unsigned
 void sched_init(void);
 void wakeup_proc(struct proc_struct *proc);
 void schedule(void);
+bool sched_has_work(void);
 void add_timer(timer_t *timer);
 void del_timer(timer_t *timer);
 void run_timer_list(void);
+void sched_tick(void);
 void cond_resched(void);
 
 #endif /* !__KERN_SCHEDULE_SCHED_H__ */

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <syscall.h>
 #include <vmm.h>
+#include <spinlock.h>
 
 extern void __alltraps(void);
 
@@ -76,8 +77,19 @@ static void interrupt_handler(struct trapframe *tf) {
     switch (tf->cause & ~CAUSE_INTERRUPT_FLAG) {
     case IRQ_S_TIMER:
         clock_set_next_event();
-        ticks++;
-        run_timer_list();
+        if (mycpu()->hartid == boot_hartid) {       /* one hart keeps the time */
+            ticks++;
+            run_timer_list();
+        }
+        if (current != NULL) {
+            sched_tick();
+        }
+        break;
+    case IRQ_S_SOFT:                /* another hart queued work (wakeup_proc) */
+        clear_csr(sip, SIP_SSIP);
+        if (current != NULL && current == idleproc) {
+            current->need_resched = 1;
+        }
         break;
     default:
         cprintf("ignoring %s\n", trap_name(tf->cause));
@@ -136,12 +148,8 @@ static void exception_handler(struct trapframe *tf) {
     panic("unexpected %s in the kernel at 0x%016lx", trap_name(tf->cause), tf->epc);
 }
 
-/*
- * Every trap lands here (from trapentry.S) with interrupts off. On the
- * way back to user mode a killed process exits and an expired time slice
- * gives up the CPU.
- */
-void trap(struct trapframe *tf) {
+/* Handle one trap (trap() holds the kernel lock). */
+static void trap_dispatch(struct trapframe *tf) {
     if (current == NULL) {
         if (tf->cause & CAUSE_INTERRUPT_FLAG) {
             interrupt_handler(tf);
@@ -165,5 +173,23 @@ void trap(struct trapframe *tf) {
         if (current->need_resched) {
             schedule();
         }
+    }
+}
+
+/*
+ * Every trap lands here (from trapentry.S) with interrupts off, and
+ * takes the kernel lock unless this hart holds it already (a trap from
+ * the kernel, at a preemption point, may come with or without it). On
+ * the way back to user mode a killed process exits and an expired time
+ * slice gives up the CPU.
+ */
+void trap(struct trapframe *tf) {
+    bool lock = !holding_kernel();
+    if (lock) {
+        lock_kernel();
+    }
+    trap_dispatch(tf);
+    if (lock) {
+        unlock_kernel();        /* perhaps on another hart than we came in on */
     }
 }

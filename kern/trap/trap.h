@@ -18,6 +18,8 @@ struct trapframe {
     uintptr_t epc;          /* sepc: where to resume */
     uintptr_t badvaddr;     /* stval: faulting address (or instruction) */
     uintptr_t cause;        /* scause */
+    uintptr_t cpu;          /* in user mode: the struct cpu of its hart (trapentry.S) */
+    uintptr_t pad;          /* keeps the frame a multiple of 16 bytes */
 };
 
 void trap_init(void);

@@ -3,11 +3,19 @@
  * program runs and 0 while the kernel runs, so the first instruction can
  * tell where the trap came from and find a stack to save registers on.
  * The frame layout is struct trapframe (kern/trap/trap.h).
+ *
+ * In the kernel tp points at the hart's struct cpu (kern/process/cpu.h);
+ * a user program may use tp as it likes. So the way out to user mode
+ * leaves the hart's tp in the frame (TF_CPU) and loads the user's, and
+ * the way in from user mode saves the user's and loads it back. A trap
+ * from the kernel leaves tp alone: the code it interrupted may have
+ * moved to this hart since the frame was made.
  */
 #include <riscv.h>
 
 #define REGBYTES 8
-#define TF_SIZE  (36 * REGBYTES)
+#define TF_CPU   (36 * REGBYTES)
+#define TF_SIZE  (38 * REGBYTES)    /* a multiple of 16: sp stays aligned */
 
     .macro SAVE_ALL
     csrrw   sp, sscratch, sp        /* from user: sp = kernel stack, sscratch = user sp */
@@ -56,6 +64,10 @@
     sd      s2, 33*REGBYTES(sp)
     sd      s3, 34*REGBYTES(sp)
     sd      s4, 35*REGBYTES(sp)
+    andi    s1, s1, SSTATUS_SPP
+    bnez    s1, 2f
+    ld      tp, TF_CPU(sp)          /* from user: the hart's own tp */
+2:
     .endm
 
     .macro RESTORE_ALL
@@ -65,12 +77,13 @@
     bnez    s0, 1f
     addi    s0, sp, TF_SIZE         /* back to user: next trap starts here */
     csrw    sscratch, s0
+    sd      tp, TF_CPU(sp)          /* the hart's tp, for the next trap */
+    ld      tp, 4*REGBYTES(sp)      /* the user's */
 1:
     csrw    sstatus, s1
     csrw    sepc, s2
     ld      x1, 1*REGBYTES(sp)
     ld      x3, 3*REGBYTES(sp)
-    ld      x4, 4*REGBYTES(sp)
     ld      x5, 5*REGBYTES(sp)
     ld      x6, 6*REGBYTES(sp)
     ld      x7, 7*REGBYTES(sp)

@@ -1,0 +1,56 @@
+#ifndef __KERN_PROCESS_CPU_H__
+#define __KERN_PROCESS_CPU_H__
+
+#include <defs.h>
+
+struct proc_struct;
+struct spinlock;
+
+/*
+ * What each hart knows about itself. In the kernel the tp register
+ * points at the running hart's struct cpu (user programs keep their own
+ * tp: trapentry.S swaps it on every crossing), so `current` is a field
+ * read through tp, and a process that sleeps on one hart and wakes on
+ * another finds the right one.
+ */
+struct cpu {
+    struct proc_struct *proc;   /* running here now (current) */
+    struct proc_struct *idle;   /* this hart's idle thread */
+    unsigned long hartid;       /* the SBI's number for it; also its index in cpus[] */
+    int intr_depth;             /* nested intr_push() (spinlocks held) */
+    bool intr_was_on;           /* sstatus.SIE before the outermost intr_push */
+    uintptr_t pgdir_pa;         /* the table in its satp: its TLB holds no other's translations */
+    volatile bool started;      /* it has reached the idle loop */
+    struct spinlock *parked_on; /* in wfi until this lock's holder lets go (spinlock.c) */
+    bool wants_kernel;          /* waiting for the kernel lock (lock_kernel) */
+    bool tlb_stale;             /* flush the TLB on getting the kernel lock (tlb.c) */
+};
+
+#define NCPU 8                  /* harts 0..7; make qemu CPUS=N takes 1 to 8 */
+
+extern struct cpu cpus[NCPU];
+extern int ncpu;                /* how many harts run the kernel */
+extern unsigned long boot_hartid;   /* the one OpenSBI started; it keeps the time */
+
+/* The running hart's struct cpu. volatile: a caller may move harts across a schedule(). */
+static inline struct cpu *mycpu(void) {
+    struct cpu *cpu;
+    asm volatile("mv %0, tp" : "=r"(cpu));
+    return cpu;
+}
+
+#define current     (mycpu()->proc)
+#define idleproc    (mycpu()->idle)
+
+/* The hart the caller runs on. */
+static inline int cpu_id(void) {
+    return (int)mycpu()->hartid;
+}
+
+/* Every hart that runs the kernel, as a mask (bit i: hart i). */
+unsigned long cpus_online(void);
+
+void smp_init(void);                    /* boot hart: start the others */
+void cpu_init(unsigned long hartid);    /* tp = &cpus[hartid] */
+
+#endif /* !__KERN_PROCESS_CPU_H__ */
