@@ -19,6 +19,7 @@ struct memstat {
     size_t cow_enabled;     /* 1 when fork shares pages (boot arg cow=on or cow=pt) */
     size_t cow_mode;        /* 0 cow=off, 1 cow=on, 2 cow=pt */
     size_t fork_tables;     /* leaf page tables shared by fork since boot (cow=pt) */
+    size_t tlb_shootdowns;  /* remote TLB flushes asked of other harts since boot */
 };
 
 #endif /* !__LIBS_MEMSTAT_H__ */

@@ -16,6 +16,7 @@
 #define SYS_kill            12
 #define SYS_gettime         17
 #define SYS_getpid          18
+#define SYS_getcpu          23
 #define SYS_brk             19
 #define SYS_mmap            20
 #define SYS_munmap          21

@@ -143,25 +143,6 @@ int page_insert(pde_t *pgdir, struct Page *page, uintptr_t va, uint32_t perm) {
     return 0;
 }
 
-/* Is pgdir the page table the hart is using now? */
-static bool pgdir_is_active(pde_t *pgdir) {
-    return PADDR(pgdir) == (read_csr(satp) & SATP_PPN) << PGSHIFT;
-}
-
-/* Drop any cached translation of va if pgdir is the active page table. */
-void tlb_invalidate(pde_t *pgdir, uintptr_t va) {
-    if (pgdir_is_active(pgdir)) {
-        sfence_vma_addr(va);
-    }
-}
-
-/* Drop every cached translation if pgdir is the active page table. */
-void tlb_flush_all(pde_t *pgdir) {
-    if (pgdir_is_active(pgdir)) {
-        sfence_vma();
-    }
-}
-
 /* A new zeroed page mapped at va with perm, or NULL if memory ran out. */
 struct Page *pgdir_alloc_page(pde_t *pgdir, uintptr_t va, uint32_t perm) {
     struct Page *page = alloc_page();

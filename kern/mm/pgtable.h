@@ -45,8 +45,12 @@ int page_insert(pde_t *pgdir, struct Page *page, uintptr_t va, uint32_t perm); /
 struct Page *pgdir_alloc_page(pde_t *pgdir, uintptr_t va, uint32_t perm);     /* new zeroed page */
 bool page_remove_pte(pde_t *pgdir, uintptr_t va, pte_t *ptep); /* true if the page was freed */
 void page_remove(pde_t *pgdir, uintptr_t va);
-void tlb_invalidate(pde_t *pgdir, uintptr_t va);               /* if pgdir is the live table */
-void tlb_flush_all(pde_t *pgdir);                               /* ... every translation */
+/* tlb.c: drop cached translations of pgdir on every hart that may hold them */
+void tlb_invalidate(pde_t *pgdir, uintptr_t va);                /* of one page */
+void tlb_flush_all(pde_t *pgdir);                               /* ... all of them */
+void tlb_init(void);
+void tlb_catch_up(void);                /* on getting the kernel lock: a flush left for us */
+size_t tlb_shootdowns(void);                                    /* remote flushes since boot */
 
 /* What unmap_range did: pages unmapped, and how many of them were freed. */
 struct unmap_count {

@@ -65,6 +65,12 @@ static intptr_t sys_getpid(uint64_t arg[]) {
     return current->pid;
 }
 
+/* getcpu(): the hart the caller runs on (it may run elsewhere by the time it looks). */
+static intptr_t sys_getcpu(uint64_t arg[]) {
+    (void)arg;
+    return cpu_id();
+}
+
 /* brk(addr): returns the break after the call, or a negative error. */
 static intptr_t sys_brk(uint64_t arg[]) {
     uintptr_t brk;
@@ -156,6 +162,7 @@ static intptr_t sys_memstat(uint64_t arg[]) {
     st.free_pages = nr_free_pages();
     st.total_pages = nr_total_pages();
     st.pages_allocated = nr_pages_allocated();
+    st.tlb_shootdowns = tlb_shootdowns();
     cow_fill_memstat(&st);
     return copy_to_user(current->mm, (void *)arg[0], &st, sizeof(st));
 }
@@ -181,6 +188,7 @@ static intptr_t (*const syscalls[])(uint64_t arg[]) = {
     [SYS_kill] = sys_kill,
     [SYS_gettime] = sys_gettime,
     [SYS_getpid] = sys_getpid,
+    [SYS_getcpu] = sys_getcpu,
     [SYS_brk] = sys_brk,
     [SYS_mmap] = sys_mmap,
     [SYS_munmap] = sys_munmap,

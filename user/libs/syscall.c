@@ -77,6 +77,10 @@ int sys_getpid(void) {
     return syscall(SYS_getpid);
 }
 
+int sys_getcpu(void) {
+    return syscall(SYS_getcpu);
+}
+
 long sys_brk(uintptr_t addr) {
     return syscall(SYS_brk, ARG(addr));
 }

@@ -19,6 +19,7 @@ int sys_sleep(unsigned int ticks);
 int sys_kill(int pid);
 unsigned int sys_gettime(void);
 int sys_getpid(void);
+int sys_getcpu(void);
 long sys_brk(uintptr_t addr);
 int sys_putc(int c);
 int sys_pgdir(void);

@@ -43,6 +43,10 @@ int getpid(void) {
     return sys_getpid();
 }
 
+int getcpu(void) {
+    return sys_getcpu();
+}
+
 /* The kernel prints this process's page table on the console. */
 void print_pgdir(void) {
     sys_pgdir();

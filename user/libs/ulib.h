@@ -19,6 +19,7 @@ int waitpid(int pid, int *store);
 void yield(void);
 int kill(int pid);
 int getpid(void);
+int getcpu(void);       /* the hart running the caller */
 void print_pgdir(void);
 int sleep(unsigned int time);
 unsigned int gettime_msec(void);

@@ -1,0 +1,113 @@
+#include <pgtable.h>
+#include <pmm.h>
+#include <cpu.h>
+#include <proc.h>
+#include <sbi.h>
+#include <bootargs.h>
+#include <riscv.h>
+#include <stdio.h>
+
+/*
+ * Keeping every hart's TLB honest. A hart may cache the translations of
+ * the page table in its satp, and of no other: load_pgdir flushes its
+ * whole TLB whenever it loads a table and records the table in
+ * cpu->pgdir_pa. So when a PTE of some address space loses a right or
+ * changes page -- fork's write-protect, a COW copy, unmap, madvise, a
+ * zero table replaced -- the harts that may still act on the old PTE
+ * are exactly those running that table now, and they must drop it
+ * before the change is relied on: before the page is shared with a
+ * child, freed, or reused. This hart uses sfence.vma; the others get a
+ * remote sfence.vma from the SBI (RFENCE), which returns only when they
+ * have done it. The caller holds the kernel lock, so no hart can load
+ * the table meanwhile.
+ *
+ * trace=tlb prints each shootdown; memstat() counts them.
+ */
+
+static size_t shootdowns;
+static bool tracing;
+
+void tlb_init(void) {
+    tracing = bootarg_has("trace", "tlb");
+}
+
+size_t tlb_shootdowns(void) {
+    return shootdowns;
+}
+
+/* Is pgdir the page table this hart is using now? */
+static bool pgdir_is_active(pde_t *pgdir) {
+    return PADDR(pgdir) == mycpu()->pgdir_pa;
+}
+
+/* The other harts running pgdir now (bit i: hart i). */
+static unsigned long harts_running(pde_t *pgdir) {
+    unsigned long mask = 0;
+    for (int i = 0; i < NCPU; i++) {
+        if (cpus[i].started && &cpus[i] != mycpu() && cpus[i].pgdir_pa == PADDR(pgdir)) {
+            mask |= 1UL << i;
+        }
+    }
+    return mask;
+}
+
+/*
+ * A hart waiting for the kernel lock, which we hold, cannot return to
+ * user mode before it has the lock, and the kernel itself never uses a
+ * user translation (uaccess.c goes through the page table): such a hart
+ * may flush when it gets the lock (tlb_catch_up) instead of now, which
+ * spares an interrupt of a hart that QEMU may not even be running.
+ * Returns the harts of mask that must flush now.
+ */
+static unsigned long leave_for_later(unsigned long mask) {
+    for (int i = 0; i < NCPU; i++) {
+        if ((mask & (1UL << i)) && __atomic_load_n(&cpus[i].wants_kernel, __ATOMIC_SEQ_CST)) {
+            cpus[i].tlb_stale = true;
+            mask &= ~(1UL << i);
+        }
+    }
+    return mask;
+}
+
+void tlb_catch_up(void) {
+    struct cpu *cpu = mycpu();
+    if (cpu->tlb_stale) {
+        cpu->tlb_stale = false;
+        sfence_vma();
+    }
+}
+
+/* Make the other harts running pgdir forget [va, va + size) (size SBI_FLUSH_ALL: all). */
+static void shootdown(pde_t *pgdir, uintptr_t va, size_t size) {
+    unsigned long mask = harts_running(pgdir);
+    if (mask == 0) {
+        return;
+    }
+    shootdowns++;
+    unsigned long now = leave_for_later(mask);
+    if (tracing) {
+        char what[32];
+        snprintf(what, sizeof(what), size == SBI_FLUSH_ALL ? "all" : "0x%lx", va);
+        cprintf("tlb: pid %d on hart %d: flush %s on harts 0x%lx (0x%lx when they get the "
+                "kernel lock)\n", current_pid(), cpu_id(), what, now, mask & ~now);
+    }
+    if (now != 0) {
+        sbi_remote_sfence_vma(now, va, size);
+    }
+}
+
+/* Drop every hart's cached translation of va in pgdir. */
+void tlb_invalidate(pde_t *pgdir, uintptr_t va) {
+    if (pgdir_is_active(pgdir)) {
+        sfence_vma_addr(va);
+    }
+    shootdown(pgdir, va, PGSIZE);
+}
+
+/* Drop every translation of pgdir that any hart has cached. */
+void tlb_flush_all(pde_t *pgdir) {
+    if (pgdir_is_active(pgdir)) {
+        sfence_vma();
+    }
+    shootdown(pgdir, 0, SBI_FLUSH_ALL);
+}
