@@ -20,7 +20,8 @@
 # (CI reads it) and the exit status is 0 only if every test passed.
 #
 # Environment hooks, mainly for testing this script without a kernel:
-#   QEMU_SH=PATH      runner, called as: PATH -m MEM -- bootarg...
+#   CPUS=N            harts each boot gets (default 2) unless its test says
+#   QEMU_SH=PATH      runner, called as: CPUS=N PATH -m MEM -- bootarg...
 #                     (default tools/qemu.sh; a fake can just print lines;
 #                     it also runs the boot self-check, prog=hello)
 #   GRADE_TESTS=PATH  the test list (default tools/grade.tests)
@@ -34,6 +35,7 @@ set -u
 cd "$(dirname "$0")" || exit 1
 
 QEMU_SH=${QEMU_SH:-tools/qemu.sh}
+CPUS=${CPUS:-2}             # harts per boot, unless a test says (cpus N)
 TESTS_FILE=${GRADE_TESTS:-tools/grade.tests}
 JOBS=${GRADE_JOBS:-$(nproc)}
 LOGDIR=${GRADE_LOGDIR:-obj/grade}
@@ -44,7 +46,7 @@ ONLY_LAB=${GRADE_LAB:-}
 # settings (LAB: its lab) and each lab's TITLE. A check is one line
 # "KIND<tab>TEXT".
 NAMES=() LABS=()
-declare -A PROG ARGS MEM TIMEOUT POINTS NODEFAULT CHECKS SCRIPT LAB EXERCISE TITLE
+declare -A PROG ARGS MEM HARTS TIMEOUT POINTS NODEFAULT CHECKS SCRIPT LAB EXERCISE TITLE
 DEFAULT_CHECKS=
 SELECTED=()                 # the tests to run, grouped by lab, list order
 
@@ -81,7 +83,7 @@ trim() {
 # Register test $1 of lab $2 with the default settings.
 new_test() {
     local t=$1
-    PROG[$t]=$t ARGS[$t]='' MEM[$t]=128M TIMEOUT[$t]=10 POINTS[$t]=5
+    PROG[$t]=$t ARGS[$t]='' MEM[$t]=128M HARTS[$t]=$CPUS TIMEOUT[$t]=10 POINTS[$t]=5
     NODEFAULT[$t]=0 CHECKS[$t]='' SCRIPT[$t]='' LAB[$t]=$2 EXERCISE[$t]=''
 }
 
@@ -123,6 +125,8 @@ set_option() {
     args)      ARGS[$section]=$rest ;;
     mem)       [[ $rest =~ ^[0-9]+[KMG]?$ ]] || die "$where: bad size '$rest'"
                MEM[$section]=$rest ;;
+    cpus)      [[ $rest =~ ^[1-8]$ ]] || die "$where: bad hart count '$rest' (1 to 8)"
+               HARTS[$section]=$rest ;;
     timeout)   [[ $rest =~ ^[1-9][0-9]*$ ]] || die "$where: bad timeout '$rest'"
                TIMEOUT[$section]=$rest ;;
     points)    [[ $rest =~ ^[0-9]+$ ]] || die "$where: bad points '$rest'"
@@ -158,7 +162,7 @@ parse_tests() {
         expect|expect-re|reject-re)
             [ -n "$section" ] || die "$where: '$word' outside a block"
             add_check "$section" "$word" "$rest" "$where" ;;
-        prog|args|mem|timeout|points|exercise|nodefault|script)
+        prog|args|mem|cpus|timeout|points|exercise|nodefault|script)
             [[ -n $section && $section != default ]] || die "$where: '$word' outside a test"
             set_option "$section" "$word" "$rest" "$where" ;;
         *) die "$where: unknown directive '$word'" ;;
@@ -219,9 +223,10 @@ run_test() {
     read -ra bootargs <<< "${ARGS[$t]}"
     start=${EPOCHREALTIME//[!0-9]/}
     if [ -n "${SCRIPT[$t]}" ]; then
-        timeout -k 2 "${TIMEOUT[$t]}" bash -c "${SCRIPT[$t]}" < /dev/null > "$LOGDIR/$t.log" 2>&1 &
+        CPUS=${HARTS[$t]} timeout -k 2 "${TIMEOUT[$t]}" bash -c "${SCRIPT[$t]}" \
+            < /dev/null > "$LOGDIR/$t.log" 2>&1 &
     else
-        timeout -k 2 "${TIMEOUT[$t]}" "$QEMU_SH" -m "${MEM[$t]}" -- \
+        CPUS=${HARTS[$t]} timeout -k 2 "${TIMEOUT[$t]}" "$QEMU_SH" -m "${MEM[$t]}" -- \
             "prog=${PROG[$t]}" "${bootargs[@]}" < /dev/null > "$LOGDIR/$t.log" 2>&1 &
     fi
     pid=$!

@@ -15,6 +15,11 @@
  * moment, the forced write lands in the file's own page: the file is
  * CORRUPTED. The boot argument dirtycow= picks the kernel's rules.
  *
+ * On more than one hart the two threads run at once: with the boot
+ * argument `parallel` nothing else opens the window (no gup_resched, no
+ * short time slice), and we count the madvise rounds that ran on another
+ * hart while a forced write was in the kernel.
+ *
  * When the file stays intact we also prove the forced write works (it
  * really lands in our private copy) and that a plain store into the
  * read-only mapping is still refused.
@@ -32,6 +37,9 @@ static size_t file_size;
 static volatile char *map;         /* PROT_READ, MAP_PRIVATE view of the file */
 static volatile int stop;          /* the writer tells the madviser to finish */
 static volatile int rounds;        /* madvise rounds done so far */
+static volatile int writing;       /* the writer is inside memwrite ... */
+static volatile int writer_hart;   /* ... on this hart */
+static volatile int parallel_rounds;   /* rounds done meanwhile on another hart */
 static unsigned int race_msec;     /* minimum race time (see read_cmdline) */
 static int min_tries;              /* boot argument tries=N, else MIN_TRIES */
 
@@ -58,6 +66,9 @@ static int madviser(void *arg) {
         assert(madvise((void *)map, PGSIZE, MADV_DONTNEED) == 0);
         (void)map[0];
         rounds++;
+        if (writing && getcpu() != writer_hart) {
+            parallel_rounds++;
+        }
         yield();
     }
     return 0;
@@ -66,12 +77,13 @@ static int madviser(void *arg) {
 /*
  * Settings from the boot arguments. Is the race left to the timer?
  * With gup_resched=K the kernel itself lets the madviser into retry K
- * of every forced write; without it only a timer tick at the right
- * moment does, so we race for a few seconds as well as a number of
- * tries. tries=N sets that number.
+ * of every forced write, and with `parallel` the madviser runs on
+ * another hart; otherwise only a timer tick at the right moment lets it
+ * in, so we race for a few seconds as well as a number of tries.
+ * tries=N sets that number.
  */
 static void read_cmdline(void) {
-    race_msec = bootarg_has("gup_resched") ? 0 : TIMER_MSEC;
+    race_msec = bootarg_has("gup_resched") || bootarg_has("parallel") ? 0 : TIMER_MSEC;
     min_tries = MAX(bootarg_long("tries", MIN_TRIES), 1);
 }
 
@@ -88,7 +100,10 @@ static bool raced_enough(int tries, unsigned int start) {
 static int race(int *tries) {
     unsigned int start = gettime_msec();
     for (*tries = 1; !raced_enough(*tries, start); (*tries)++) {
+        writer_hart = getcpu();
+        writing = 1;
         int n = memwrite((void *)map, payload, sizeof(payload) - 1);
+        writing = 0;
         if (n != (int)sizeof(payload) - 1) {
             cprintf("dirtycow: memwrite failed (%e) at try %d\n", n, *tries);
             return -1;
@@ -130,7 +145,8 @@ int main(void) {
     assert(map != MAP_FAILED);
     read_cmdline();
     cprintf("dirtycow: racing forced writes against madvise(MADV_DONTNEED) on %s (%s)\n", PATH,
-            race_msec > 0 ? "timer-driven" : "forced reschedule");
+            race_msec > 0 ? "timer-driven" : bootarg_has("parallel") ? "parallel"
+                                                                     : "forced reschedule");
 
     int tid = thread_create(madviser, NULL), tries, code;
     assert(tid > 0);
@@ -139,6 +155,10 @@ int main(void) {
     assert(waitpid(tid, &code) == 0 && code == 0);
     if (corrupted_at < 0) {
         exit(1);
+    }
+    if (bootarg_has("parallel")) {
+        cprintf("dirtycow: %d of %d madvise rounds ran on another hart during a forced write\n",
+                parallel_rounds, rounds);
     }
 
     if (corrupted_at > 0) {
