@@ -21,7 +21,9 @@ struct cpu {
     bool intr_was_on;           /* sstatus.SIE before the outermost intr_push */
     uintptr_t pgdir_pa;         /* the table in its satp: its TLB holds no other's translations */
     volatile bool started;      /* it has reached the idle loop */
-    struct spinlock *parked_on; /* in wfi until this lock's holder lets go (spinlock.c) */
+    struct spinlock *parked_on; /* in wfi until this lock serves ... (spinlock.c) */
+    unsigned int parked_ticket; /* ... this ticket */
+    bool kicked;                /* idle, and sent an IPI to look at the run queue */
     bool wants_kernel;          /* waiting for the kernel lock (lock_kernel) */
     bool tlb_stale;             /* flush the TLB on getting the kernel lock (tlb.c) */
 };

@@ -115,20 +115,25 @@ void proc_init(void) {
 /*
  * The idle loop, entered holding the kernel lock: run whoever is ready;
  * with nobody ready, let the lock go and sleep until an interrupt (the
- * timer, or another hart's wakeup_proc) is pending, then take it.
- * wfi with interrupts off still wakes on a pending one, so a wakeup
- * that comes before the wfi is not lost.
+ * timer, or another hart's wakeup_proc) is pending, take it, and look
+ * at the run queue again, taking the lock only when there is work (an
+ * idle hart's interrupts need no lock: trap.c). wfi with interrupts off
+ * still wakes on a pending one, so a wakeup that comes before the wfi
+ * is not lost.
  */
 void cpu_idle(void) {
     for (;;) {
+        mycpu()->kicked = false;
         if (current->need_resched || sched_has_work()) {
             schedule();
-        } else {
-            unlock_kernel();
+            continue;
+        }
+        unlock_kernel();
+        do {
             wfi();
             intr_enable();
             intr_disable();
-            lock_kernel();
-        }
+        } while (!sched_has_work());
+        lock_kernel();
     }
 }

@@ -32,16 +32,18 @@ void sched_init(void) {
     cprintf("sched class: %s, time slice %d ticks\n", sched_class->name, rq.max_time_slice);
 }
 
-/* Interrupt every other hart that sits in its idle loop, so that it looks at the queue. */
-static void kick_idle_harts(void) {
-    unsigned long mask = 0;
+/*
+ * New work is queued: interrupt one other hart that sits in its idle
+ * loop and has not been told yet, so that it comes for it.
+ */
+static void kick_idle_hart(void) {
     for (int i = 0; i < NCPU; i++) {
-        if (cpus[i].started && cpus[i].proc == cpus[i].idle && &cpus[i] != mycpu()) {
-            mask |= 1UL << i;
+        struct cpu *cpu = &cpus[i];
+        if (cpu->started && cpu->proc == cpu->idle && !cpu->kicked && cpu != mycpu()) {
+            cpu->kicked = true;
+            sbi_send_ipi(1UL << i);
+            return;
         }
-    }
-    if (mask != 0) {
-        sbi_send_ipi(mask);
     }
 }
 
@@ -60,15 +62,15 @@ void wakeup_proc(struct proc_struct *proc) {
         proc->wait_state = 0;
         if (proc != current && proc != idleproc) {
             sched_class->enqueue(&rq, proc);
-            kick_idle_harts();
+            kick_idle_hart();
         }
     }
     local_intr_restore(intr_flag);
 }
 
-/* Is anyone waiting in the run queue? */
+/* Is anyone waiting in the run queue? (Without the kernel lock: a hint.) */
 bool sched_has_work(void) {
-    return rq.proc_num > 0;
+    return __atomic_load_n(&rq.proc_num, __ATOMIC_ACQUIRE) > 0;
 }
 
 /* Give the CPU to the next runnable process (or idle). */

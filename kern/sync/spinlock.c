@@ -36,41 +36,46 @@ static bool my_turn(spinlock_t *lock, unsigned int ticket) {
 }
 
 /*
- * Wait for `ticket`: spin a while, then park the hart in wfi until the
- * holder's spin_unlock interrupts it. Parking matters when QEMU has more
- * harts than the host has free cores: a spinning hart would take the
- * core the holder needs to finish. The parked flag is set before the
- * last look at the lock and read by the holder after it lets go (both
- * sequentially consistent), so one of the two always sees the other.
+ * Wait for `ticket`. The next in line spins a while; everyone else, and
+ * the next in line after that, parks the hart in wfi until the
+ * spin_unlock that makes it their turn interrupts them. Parking matters
+ * when QEMU has more harts than the host has free cores: a spinning
+ * hart takes the core that the holder needs to finish. The parked
+ * ticket is set before the last look at the lock and read by the
+ * releaser after it lets go (both sequentially consistent), so one of
+ * the two always sees the other.
  */
 static void wait_for_turn(spinlock_t *lock, unsigned int ticket) {
     struct cpu *cpu = mycpu();
     for (;;) {
-        for (int i = 0; i < SPINS_BEFORE_PARKING; i++) {
-            if (my_turn(lock, ticket)) {
-                return;
+        if (ticket - __atomic_load_n(&lock->serving, __ATOMIC_ACQUIRE) == 1) {
+            for (int i = 0; i < SPINS_BEFORE_PARKING; i++) {
+                if (my_turn(lock, ticket)) {
+                    return;
+                }
             }
         }
+        cpu->parked_ticket = ticket;
         __atomic_store_n(&cpu->parked_on, lock, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&lock->serving, __ATOMIC_SEQ_CST) != ticket) {
             wfi();                  /* interrupts are off: this waits, it does not trap */
         }
         __atomic_store_n(&cpu->parked_on, NULL, __ATOMIC_SEQ_CST);
-        clear_csr(sip, SIP_SSIP);   /* the wake-up, if it was one; idle harts look at
-                                       the run queue whatever woke them */
+        clear_csr(sip, SIP_SSIP);   /* the wake-up, if it was one (see cpu_idle) */
+        if (my_turn(lock, ticket)) {
+            return;
+        }
     }
 }
 
-/* Interrupt the harts parked waiting for lock. */
-static void wake_parked(spinlock_t *lock) {
-    unsigned long mask = 0;
+/* Interrupt the hart parked for lock's ticket `serving`, if one is. */
+static void wake_parked(spinlock_t *lock, unsigned int serving) {
     for (int i = 0; i < NCPU; i++) {
-        if (__atomic_load_n(&cpus[i].parked_on, __ATOMIC_SEQ_CST) == lock) {
-            mask |= 1UL << i;
+        if (__atomic_load_n(&cpus[i].parked_on, __ATOMIC_SEQ_CST) == lock &&
+            cpus[i].parked_ticket == serving) {
+            sbi_send_ipi(1UL << i);
+            return;
         }
-    }
-    if (mask != 0) {
-        sbi_send_ipi(mask);
     }
 }
 
@@ -91,9 +96,10 @@ void spin_unlock(spinlock_t *lock) {
         panic("spin_unlock: hart %d does not hold the %s lock", cpu_id(), lock->name);
     }
     lock->holder = NULL;
-    __atomic_store_n(&lock->serving, lock->serving + 1, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&lock->next, __ATOMIC_SEQ_CST) != lock->serving) {  /* a waiter */
-        wake_parked(lock);
+    unsigned int serving = lock->serving + 1;
+    __atomic_store_n(&lock->serving, serving, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&lock->next, __ATOMIC_SEQ_CST) != serving) {     /* a waiter */
+        wake_parked(lock, serving);
     }
     intr_pop();
 }

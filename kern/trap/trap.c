@@ -148,6 +148,32 @@ static void exception_handler(struct trapframe *tf) {
     panic("unexpected %s in the kernel at 0x%016lx", trap_name(tf->cause), tf->epc);
 }
 
+/*
+ * An interrupt in a hart's idle loop, while it does not hold the kernel
+ * lock, touches nothing shared (unless it is the tick of the hart that
+ * keeps the time): handle it without the lock. Returns false for any
+ * other trap.
+ */
+static bool idle_interrupt(struct trapframe *tf) {
+    if (!(tf->cause & CAUSE_INTERRUPT_FLAG) || current == NULL || current != idleproc ||
+        holding_kernel()) {
+        return false;
+    }
+    switch (tf->cause & ~CAUSE_INTERRUPT_FLAG) {
+    case IRQ_S_TIMER:
+        if (mycpu()->hartid == boot_hartid) {
+            return false;
+        }
+        clock_set_next_event();
+        return true;
+    case IRQ_S_SOFT:
+        clear_csr(sip, SIP_SSIP);   /* cpu_idle looks at the run queue next */
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Handle one trap (trap() holds the kernel lock). */
 static void trap_dispatch(struct trapframe *tf) {
     if (current == NULL) {
@@ -178,12 +204,16 @@ static void trap_dispatch(struct trapframe *tf) {
 
 /*
  * Every trap lands here (from trapentry.S) with interrupts off, and
- * takes the kernel lock unless this hart holds it already (a trap from
- * the kernel, at a preemption point, may come with or without it). On
- * the way back to user mode a killed process exits and an expired time
- * slice gives up the CPU.
+ * takes the kernel lock unless this hart holds it already: a trap from
+ * user mode never does; one from the kernel comes where the lock was
+ * let go (the idle loop's wfi, cond_resched), or is a kernel bug that
+ * panics. On the way back to user mode a killed process exits and an
+ * expired time slice gives up the CPU.
  */
 void trap(struct trapframe *tf) {
+    if (idle_interrupt(tf)) {
+        return;
+    }
     bool lock = !holding_kernel();
     if (lock) {
         lock_kernel();
