@@ -15,10 +15,8 @@
 #include <mmu.h>
 #include <riscv.h>
 
-    .section .text.kern_entry
-    .globl kern_entry
-kern_entry:
     /* satp = Sv39 | PPN(boot_page_table); `la` is PC-relative: a physical address here */
+    .macro BOOT_PAGING_ON
     la      t0, boot_page_table
     srli    t0, t0, PGSHIFT
     li      t1, SATP_SV39
@@ -26,6 +24,12 @@ kern_entry:
     sfence.vma
     csrw    satp, t0
     sfence.vma
+    .endm
+
+    .section .text.kern_entry
+    .globl kern_entry
+kern_entry:
+    BOOT_PAGING_ON
 
     /* Now running on the identity half: load absolute (high) addresses. */
     lui     sp, %hi(bootstacktop)
@@ -61,13 +65,7 @@ bootstacktop:
     .section .text.kern_entry
     .globl secondary_entry
 secondary_entry:
-    la      t0, boot_page_table
-    srli    t0, t0, PGSHIFT
-    li      t1, SATP_SV39
-    or      t0, t0, t1
-    sfence.vma
-    csrw    satp, t0
-    sfence.vma
+    BOOT_PAGING_ON
     mv      sp, a1
     lui     t0, %hi(secondary_init)
     addi    t0, t0, %lo(secondary_init)

@@ -163,7 +163,8 @@ size_t cow_share_ptes(pte_t *dst, pte_t *src, size_t first, size_t n) {
 void cow_fork_flush(pde_t *pgdir) {
     /* LAB cow 1: BEGIN
      * YOUR CODE: make sure the parent's next store into a page it now
-     * shares faults, whatever the TLB remembers.
+     * shares faults, whatever the TLB of any hart running it remembers
+     * (its threads may run on other harts: docs/smp.md).
      * STUB:
      *     (void)pgdir;
      */

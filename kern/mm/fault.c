@@ -167,7 +167,7 @@ static bool map_zero_table(struct vma_struct *vma, uintptr_t va) {
         return false;
     }
     if (pde_is_zero(*pdep)) {                   /* a spurious fault: the TLB was stale */
-        tlb_invalidate(vma->vm_mm->pgdir, va);
+        tlb_invalidate_local(va);
         return true;
     }
     if (*pdep != 0) {
@@ -292,7 +292,7 @@ int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags) {
     if ((flags & FAULT_WRITE) && !pte_writable(*ptep)) {
         return do_wp_page(vma, va, ptep, flags);
     }
-    tlb_invalidate(mm->pgdir, va);      /* a spurious fault: the TLB was stale */
+    tlb_invalidate_local(va);           /* a spurious fault: this hart's TLB was stale */
     return 0;
 }
 

@@ -48,6 +48,7 @@ void page_remove(pde_t *pgdir, uintptr_t va);
 /* tlb.c: drop cached translations of pgdir on every hart that may hold them */
 void tlb_invalidate(pde_t *pgdir, uintptr_t va);                /* of one page */
 void tlb_flush_all(pde_t *pgdir);                               /* ... all of them */
+void tlb_invalidate_local(uintptr_t va);                        /* this hart's only */
 void tlb_init(void);
 void tlb_catch_up(void);                /* on getting the kernel lock: a flush left for us */
 size_t tlb_shootdowns(void);                                    /* remote flushes since boot */

@@ -96,6 +96,14 @@ static void shootdown(pde_t *pgdir, uintptr_t va, size_t size) {
     }
 }
 
+/*
+ * A fault found the PTE already right (another hart fixed it, or an
+ * upgrade was not flushed): only this hart's TLB is stale.
+ */
+void tlb_invalidate_local(uintptr_t va) {
+    sfence_vma_addr(va);
+}
+
 /* Drop every hart's cached translation of va in pgdir. */
 void tlb_invalidate(pde_t *pgdir, uintptr_t va) {
     if (pgdir_is_active(pgdir)) {

@@ -5,10 +5,10 @@
 #include <intr.h>
 
 /*
- * One hart, and the kernel runs with interrupts off except at explicit
- * preemption points (the idle loop, cond_resched()). Code that may run
- * inside such a window and touches shared state brackets itself with
- * local_intr_save/restore, which nest.
+ * The kernel runs with interrupts off, under the kernel lock
+ * (spinlock.h), except at explicit preemption points (the idle loop,
+ * cond_resched()). Code that may run inside such a window and touches
+ * shared state brackets itself with local_intr_save/restore, which nest.
  */
 static inline bool __intr_save(void) {
     if (read_csr(sstatus) & SSTATUS_SIE) {
