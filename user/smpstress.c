@@ -98,6 +98,8 @@ static int worker(void *arg) {
 
 int main(void) {
     int tids[WORKERS], code;
+    struct memstat before, after;
+    assert(memstat(&before) == 0);
     for (int i = 0; i < WORKERS; i++) {
         tids[i] = thread_create(worker, (void *)(long)i);
         if (tids[i] < 0) {
@@ -112,9 +114,11 @@ int main(void) {
     for (unsigned long m = harts; m != 0; m &= m - 1) {
         nharts++;
     }
+    assert(memstat(&after) == 0);
     cprintf("smpstress: %d workers on %d hart%s, %d rounds each: %d forks, %d calls failed, "
-            "%d wrong bytes seen\n", WORKERS, nharts, nharts == 1 ? "" : "s", ROUNDS, forks,
-            failures, wrong);
+            "%d wrong bytes seen, %d remote TLB flushes\n", WORKERS, nharts,
+            nharts == 1 ? "" : "s", ROUNDS, forks, failures, wrong,
+            (int)(after.tlb_shootdowns - before.tlb_shootdowns));
     if (wrong != 0) {
         cprintf("smpstress: FAIL\n");
         return 1;

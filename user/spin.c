@@ -5,7 +5,10 @@
 /*
  * A child that spins forever must still lose the CPU (timer
  * preemption), and kill() must end it: waitpid then reaps it with
- * exit code -E_KILLED.
+ * exit code -E_KILLED. The parent sleeps rather than yields while the
+ * child starts: on more than one hart a yield may find nobody else
+ * queued (the child already runs elsewhere) and kill it before it says
+ * it runs.
  */
 int main(void) {
     int pid, ret, code = 0;
@@ -22,9 +25,7 @@ int main(void) {
     }
 
     cprintf("I am the parent. Running the child...\n");
-    yield();
-    yield();
-    yield();
+    sleep(5);
 
     cprintf("I am the parent.  Killing the child...\n");
     if ((ret = kill(pid)) != 0) {

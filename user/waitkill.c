@@ -6,13 +6,13 @@
  * The parent forks child 1 (spins) and child 2, then waits for
  * child 1. Child 2 kills the parent -- which must die inside waitpid,
  * never return from it -- and then kills child 1, now an orphan.
+ * Child 2 waits by sleeping, not yielding: on more than one hart it
+ * runs beside the parent, and must give it time to reach waitpid.
  */
 static int parent_pid, child1_pid;
 
-static void yield_a_while(void) {
-    for (int i = 0; i < 6; i++) {
-        yield();
-    }
+static void wait_a_while(void) {
+    sleep(5);
 }
 
 static void child1(void) {
@@ -23,12 +23,12 @@ static void child1(void) {
 
 static void child2(void) {
     cprintf("child 2.\n");
-    yield_a_while();
+    wait_a_while();
     if (kill(parent_pid) != 0) {
         panic("could not kill the parent %d", parent_pid);
     }
     cprintf("kill parent ok.\n");
-    yield_a_while();
+    wait_a_while();
     if (kill(child1_pid) != 0) {
         panic("could not kill child 1 (%d)", child1_pid);
     }
