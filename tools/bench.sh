@@ -20,7 +20,14 @@
 # too) and timeslice=1000 (no preemption in the middle of a sample). It
 # fails only if a run does not reach "bench pass."; a missed target is
 # reported, not fatal.
+#
+# One hart (CPUS=1), whatever make passes: under -icount QEMU runs several
+# harts in turn on one thread, and the figures would time the others too.
+# Then, in wall-clock time only, two parallel programs (smpstress, the
+# parallel Dirty COW race under fix2022) as whole boots on 1, 2 and 4
+# harts.
 
+export CPUS=1
 kernel=bin/kernel
 quick=
 wall=yes
@@ -88,4 +95,25 @@ if [ -z "$quick" ] && [ -n "$wall" ]; then
       storm forkbomb-128M 128M prog=forkbomb; } > "$logs/storms.txt"
 fi
 
-exec python3 tools/bench_report.py "$out" "$logs" --storms "$logs/storms.txt"
+# Parallel programs, whole boots on 1, 2 and 4 harts: print
+# "NAME HARTS SECONDS" (the median of 3 wall-clock times).
+harts() {       # harts NAME ARGS...
+    name=$1; shift
+    for n in 1 2 4; do
+        for i in 1 2 3; do
+            start=$(date +%s.%N)
+            CPUS=$n timeout 300 tools/qemu.sh -k "$kernel" -- "$@" \
+                > "$logs/smp-$name-$n.log" 2>&1 < /dev/null
+            end=$(date +%s.%N)
+            awk "BEGIN { printf \"%.3f\\n\", $end - $start }"
+        done | sort -n | sed -n 2p | sed "s/^/$name $n /"
+    done
+}
+if [ -z "$quick" ] && [ -n "$wall" ]; then
+    echo "bench: parallel programs on 1, 2 and 4 harts..."
+    { harts smpstress prog=smpstress; harts dirtycow-parallel prog=dirtycow parallel; } \
+        > "$logs/harts.txt"
+fi
+
+exec python3 tools/bench_report.py "$out" "$logs" --storms "$logs/storms.txt" \
+    --harts "$logs/harts.txt"

@@ -4,10 +4,11 @@
 Reads the console logs of user/bench.c, booted once per fork mode
 (eager: cow=off, cow: the default, and pt: cow=pt when present) and per
 currency (icount: QEMU -icount, where 1 ns is one instruction; wall:
-real time), plus the fork-storm timings bench.sh measured, and prints
-every figure in both currencies side by side, with the ratios.
+real time), plus the fork-storm and parallel-boot timings bench.sh
+measured, and prints every figure in both currencies side by side, with
+the ratios.
 
-  tools/bench_report.py OUT LOGDIR [--storms FILE]
+  tools/bench_report.py OUT LOGDIR [--storms FILE] [--harts FILE]
 """
 
 import math
@@ -220,6 +221,23 @@ def print_storms(path):
     return out
 
 
+def print_harts(path):
+    """Parallel programs, whole boots in wall-clock seconds, by the number of harts."""
+    if not path or not os.path.exists(path):
+        return
+    t = {}
+    for line in open(path):
+        name, harts, secs = line.split()
+        t.setdefault(name, {})[int(harts)] = float(secs)
+    counts = sorted({n for r in t.values() for n in r})
+    print()
+    print("parallel programs, whole boots, wall clock (median seconds) by harts")
+    print("  %-22s" % "program" + "".join("%9s" % ("%d hart%s" % (n, "s" if n > 1 else ""))
+                                          for n in counts))
+    for name in sorted(t):
+        print("  %-22s" % name + "".join("%9.2f" % t[name].get(n, float("nan")) for n in counts))
+
+
 def targets(fig, fl, big, storms):
     """[(name, value, op, limit)] for the targets of docs/perf.md."""
     out = []
@@ -359,7 +377,8 @@ def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     out, logdir = sys.argv[1], sys.argv[2]
-    storms_file = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--storms" else None
+    opts = dict(zip(sys.argv[3::2], sys.argv[4::2]))
+    storms_file, harts_file = opts.get("--storms"), opts.get("--harts")
     runs = load(logdir)
     if not runs:
         sys.exit("bench: no results in %s" % logdir)
@@ -371,6 +390,7 @@ def main():
     big = 4096 if 4096 in sizes else sizes[-1]      # where the targets are set
     print_parts(fig, big)
     storms = print_storms(storms_file)
+    print_harts(harts_file)
     print_targets(targets(fig, fl, big, storms), big)
     os.makedirs(out, exist_ok=True)
     write_csv(fig, sizes, out)

@@ -22,6 +22,14 @@
 #                    memory), forkcycle.c, forkdeep.c
 #   cow=pt           the swept programs under lazy page-table sharing,
 #                    whole and with failalloc=N
+#   4 harts          user/smpstress.c (COW faults, forks and unmaps from
+#                    every hart at once), smpfork, the fork storms, the
+#                    fuzzer and the parallel Dirty COW race, whole and with
+#                    failalloc=N
+#   graded suites    make grade's tests booted with CPUS=1 and CPUS=4 (one
+#                    unit per test)
+# Every other group boots one hart, so that failalloc=N fails the same
+# allocation in every run.
 # One summary line per group, the failing runs in detail (logs stay in
 # obj/stress/), and as the very last line "N passed, M failed", one unit
 # being one run. The exit status is 0 only if every run passed.
@@ -66,7 +74,8 @@ RANDOM_MODES=(rand:1:2 rand:2:2 rand:3:10 rand:4:10 rand:5:30 rand:6:30)
 # The runs: R_GROUP (an index into TITLES), name, memory, boot arguments,
 # and the pass line required when nothing is injected ("" for none).
 TITLES=()
-R_GROUP=() R_NAME=() R_MEM=() R_ARGS=() R_PASS=()
+R_GROUP=() R_NAME=() R_MEM=() R_ARGS=() R_PASS=() R_CPUS=()
+HARTS=1                     # harts for the runs added next
 
 # Start a new group of runs titled $1.
 group() {
@@ -76,6 +85,7 @@ group() {
 # add_run NAME MEM PASSLINE BOOTARG...: one run in the current group.
 add_run() {
     R_GROUP+=($((${#TITLES[@]} - 1))) R_NAME+=("$1") R_MEM+=("$2") R_PASS+=("$3")
+    R_CPUS+=("$HARTS")
     shift 3
     R_ARGS+=("$*")
 }
@@ -184,6 +194,39 @@ define_runs() {
             add_run "$p.${mode//:/-}" 128M "" "prog=$p" "failalloc=$mode" "$(extra_args "$p")"
         done
     done
+    define_smp_runs
+}
+
+# Parallel runs on four harts (more than this machine may have cores).
+define_smp_runs() {
+    local n seed p
+    HARTS=4
+    group "4 harts, nothing injected"
+    for n in 1 2 3 4; do
+        add_run "smpstress.cpus4.$n" 128M "smpstress pass." prog=smpstress
+    done
+    add_run "smpstress.cpus4.cow-pt" 128M "smpstress pass." prog=smpstress cow=pt
+    add_run "smpfork.cpus4" 128M "smpfork pass." prog=smpfork
+    for p in forkcycle forkdeep threadgroup execthreads gupfork; do
+        add_run "$p.cpus4" 128M "$p pass." "prog=$p"
+    done
+    add_run "forkbomb.cpus4.mem-16M" 16M "forkbomb pass." prog=forkbomb
+    add_run "forkbomb.cpus4.mem-128M" 128M "forkbomb pass." prog=forkbomb
+    for seed in 1 2 3 4; do
+        add_run "fuzz.cpus4.seed-$seed" 128M "fuzz pass." prog=fuzz "fuzzseed=$seed"
+    done
+    for p in fix2016 fix2022; do
+        add_run "dirtycow.cpus4.$p" 128M "dirtycow: the file is safe." prog=dirtycow \
+            "dirtycow=$p" parallel
+    done
+    group "4 harts, smpstress and fuzz failalloc=N"
+    for ((n = 1; n <= 4200; n += 150)); do
+        add_run "smpstress.cpus4.failalloc-$n" 128M "" prog=smpstress "failalloc=$n"
+    done
+    for ((n = 1; n <= 5500; n += 500)); do
+        add_run "fuzz.cpus4.failalloc-$n" 128M "" prog=fuzz "failalloc=$n"
+    done
+    HARTS=1
 }
 
 # ---- running --------------------------------------------------------------
@@ -194,7 +237,7 @@ run_one() {
     local i=$1 name=${R_NAME[$1]} rc pid
     local -a bootargs
     read -r -a bootargs <<< "${R_ARGS[$i]}"
-    timeout -k 2 "$LIMIT" "$QEMU_SH" -m "${R_MEM[$i]}" -- "${bootargs[@]}" \
+    CPUS=${R_CPUS[$i]} timeout -k 2 "$LIMIT" "$QEMU_SH" -m "${R_MEM[$i]}" -- "${bootargs[@]}" \
         < /dev/null > "$LOGDIR/$name.raw" 2>&1 &
     pid=$!
     trap 'kill -TERM $pid 2>/dev/null; exit 1' TERM     # stress.sh was interrupted
@@ -327,11 +370,30 @@ if [ ! -f bin/kernel ] && [ "$QEMU_SH" = tools/qemu.sh ]; then
     echo "0 passed, 1 failed"
     exit 1
 fi
+# make grade's suite with every boot on $1 harts (tests that name their
+# hart count keep it); each test is one unit.
+run_suite() {
+    local n=$1 out passed failed
+    out=$(CPUS=$n GRADE_NOBUILD=1 GRADE_LOGDIR="$LOGDIR/grade-cpus$n" ./grade.sh 2>&1)
+    if [[ $(tail -n1 <<< "$out") =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+        passed=${BASH_REMATCH[1]} failed=${BASH_REMATCH[2]}
+    else
+        passed=0 failed=1
+    fi
+    PASSED=$((PASSED + passed)) FAILED=$((FAILED + failed))
+    printf '%-44s %3d tests, %d failed\n' "graded suite, CPUS=$n:" $((passed + failed)) "$failed"
+    [ "$failed" -eq 0 ] || grep -A4 -E 'FAIL|grade.sh:' <<< "$out" | sed 's/^/    /'
+}
+
 define_runs
 start=$SECONDS
 echo "stress: ${#R_NAME[@]} runs in ${#TITLES[@]} groups, $JOBS at a time (logs in $LOGDIR/)"
 run_all
 echo "stress: ${#R_NAME[@]} runs in $((SECONDS - start))s: $T_INJECTED faults injected," \
      "$T_CALLS system calls fuzzed, $T_PANICS kernel panics, $T_LEAKS leaks ($T_LEAKED pages)"
+start=$SECONDS
+run_suite 1
+run_suite 4
+echo "stress: the graded suite twice in $((SECONDS - start))s"
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
