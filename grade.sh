@@ -83,7 +83,7 @@ trim() {
 # Register test $1 of lab $2 with the default settings.
 new_test() {
     local t=$1
-    PROG[$t]=$t ARGS[$t]='' MEM[$t]=128M HARTS[$t]=$CPUS TIMEOUT[$t]=10 POINTS[$t]=5
+    PROG[$t]=$t ARGS[$t]='' MEM[$t]=128M HARTS[$t]=$CPUS TIMEOUT[$t]=20 POINTS[$t]=5
     NODEFAULT[$t]=0 CHECKS[$t]='' SCRIPT[$t]='' LAB[$t]=$2 EXERCISE[$t]=''
 }
 

@@ -65,11 +65,13 @@ BOOTS = [
     ("prog=forktest", None, ["vpage readonly->readonly fork", "ppage exclusive->shared fork"]),
     ("prog=forktest cow=off", "128M", ["vpage absent->private fork-copy",
                                        "vpage absent->readonly fork-copy"]),
-    ("prog=forktest failalloc=143", None, ["vpage private->cow fork-failed",
-                                           "ppage exclusive->shared fork-failed"]),
-    ("prog=forktest failalloc=150", None, ["vpage cow->cow fork-failed",
-                                           "vpage readonly->readonly fork-failed",
-                                           "ppage shared->shared fork-failed"]),
+    # timeslice=1000: no preemption while forking, so failalloc=N always
+    # fails the same allocation (the timer's phase decides it otherwise)
+    ("prog=forktest failalloc=143 timeslice=1000", None,
+     ["vpage private->cow fork-failed", "ppage exclusive->shared fork-failed"]),
+    ("prog=forktest failalloc=150 timeslice=1000", None,
+     ["vpage cow->cow fork-failed", "vpage readonly->readonly fork-failed",
+      "ppage shared->shared fork-failed"]),
     ("prog=cowthree", None, ["ppage shared->shared store-copy", "vpage cow->cow fork"]),
     ("prog=cowchain", None, ["ppage shared->shared unmap", "ppage shared->shared fork"]),
     ("prog=cowreuse", None, ["ppage exclusive->exclusive store-reuse"]),
@@ -169,8 +171,10 @@ def kernel_end(kernel):
 
 
 def run_qemu(kernel, mem, args):
-    """Boot once with trace=cow,fault; returns (exit status or 'timeout', console text)."""
-    cmd = ["tools/qemu.sh", "-m", mem, "-k", kernel, "--"] + args.split() + ["trace=cow,fault"]
+    """Boot once with trace=cow,fault; returns (exit status or 'timeout', console text).
+    One hart: a boot listed for a move must take it every time, in one hart's order."""
+    cmd = ["tools/qemu.sh", "-m", mem, "-c", "1", "-k", kernel, "--"] + args.split() + \
+        ["trace=cow,fault"]
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, timeout=TIMEOUT)

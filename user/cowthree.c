@@ -95,9 +95,15 @@ int main(void) {
             after.cow_enabled ? "on" : "off", (int)(after.cow_copies - before.cow_copies),
             (int)(after.cow_reuses - before.cow_reuses));
     if (after.cow_enabled) {
-        /* the heap alone: per page, two copies and one reuse */
+        /*
+         * The heap alone: per page, two copies, and the last writer keeps
+         * the page. With cow=on it faults to reuse it. With cow=pt it may
+         * not fault at all: when it takes back a leaf table that nobody
+         * else shares any more, a page only it holds stays writable (the
+         * order that gives this shows on more than one hart).
+         */
         assert(after.cow_copies - before.cow_copies >= 2 * NPAGES);
-        assert(after.cow_reuses - before.cow_reuses >= NPAGES);
+        assert(after.cow_mode == 2 || after.cow_reuses - before.cow_reuses >= NPAGES);
     }
     cprintf("cowthree pass.\n");
     return 0;
