@@ -11,6 +11,14 @@
  *
  * pmm_init later replaces boot_page_table with a finer page table that drops
  * the identity mapping.
+ *
+ * Only the first hart to arrive here boots the kernel. Under load, a hart
+ * that smp_init started through the SBI has been seen to arrive here
+ * instead of at secondary_entry, with the boot hart's arguments: OpenSBI
+ * 1.1 marks the hart as starting before it stores where it should start,
+ * and a hart that looks just then goes to the old address. Running
+ * kern_init twice would wipe the kernel under the boot hart, so a second
+ * arrival becomes what it was meant to be, a secondary hart.
  */
 #include <mmu.h>
 #include <riscv.h>
@@ -29,6 +37,10 @@
     .section .text.kern_entry
     .globl kern_entry
 kern_entry:
+    la      t0, boot_claimed            /* physical: paging is off */
+    li      t1, 1
+    amoswap.w t1, t1, (t0)
+    bnez    t1, secondary_entry         /* not the first: a secondary */
     BOOT_PAGING_ON
 
     /* Now running on the identity half: load absolute (high) addresses. */
@@ -58,15 +70,30 @@ bootstacktop:
 
 /*
  * Where every other hart starts (smp_init asks the SBI's HSM to start
- * it here): a0 = its hart id, a1 = the top of its boot stack (a kernel
- * virtual address), the MMU off. It turns paging on through
- * boot_page_table, as kern_entry did, and goes on in C.
+ * it here): a0 = its hart id, the MMU off. It turns paging on through
+ * boot_page_table, as kern_entry did, takes hart_stacks[a0] as its
+ * stack and goes on in C. A hart id the kernel has no room for waits
+ * here for good.
  */
     .section .text.kern_entry
     .globl secondary_entry
 secondary_entry:
+    li      t0, NCPU
+    bgeu    a0, t0, 2f
     BOOT_PAGING_ON
-    mv      sp, a1
+    lui     t0, %hi(hart_stacks)
+    addi    t0, t0, %lo(hart_stacks)
+    addi    t1, a0, 1
+    li      t2, KSTACKSIZE
+    mul     t1, t1, t2
+    add     sp, t0, t1                  /* the top of hart_stacks[a0] */
     lui     t0, %hi(secondary_init)
     addi    t0, t0, %lo(secondary_init)
     jr      t0                          /* secondary_init(hartid) */
+2:  wfi
+    j       2b
+
+    .section .data
+    .balign 4
+boot_claimed:
+    .word   0

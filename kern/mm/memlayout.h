@@ -31,6 +31,7 @@
 
 #define KSTACKPAGE          2
 #define KSTACKSIZE          (KSTACKPAGE * PGSIZE)
+#define NCPU                8                       /* harts 0..7: each has a boot stack */
 
 #define USERTOP             0x80000000UL
 #define USTACKTOP           USERTOP

@@ -2,6 +2,7 @@
 #define __KERN_PROCESS_CPU_H__
 
 #include <defs.h>
+#include <memlayout.h>
 
 struct proc_struct;
 struct spinlock;
@@ -28,7 +29,7 @@ struct cpu {
     bool tlb_stale;             /* flush the TLB on getting the kernel lock (tlb.c) */
 };
 
-#define NCPU 8                  /* harts 0..7; make qemu CPUS=N takes 1 to 8 */
+/* NCPU (memlayout.h): harts 0..7; make qemu CPUS=N takes 1 to 8. */
 
 extern struct cpu cpus[NCPU];
 extern int ncpu;                /* how many harts run the kernel */

@@ -21,7 +21,7 @@ struct cpu cpus[NCPU];
 int ncpu = 1;
 unsigned long boot_hartid;
 
-static uint8_t hart_stacks[NCPU][KSTACKSIZE] __attribute__((aligned(PGSIZE)));
+uint8_t hart_stacks[NCPU][KSTACKSIZE] __attribute__((aligned(PGSIZE)));   /* entry.S */
 
 void secondary_entry(void);
 void secondary_init(unsigned long hartid) __noreturn;
@@ -63,9 +63,8 @@ static bool start_hart(unsigned long hartid) {
         return false;
     }
     struct cpu *cpu = &cpus[hartid];
-    uintptr_t stack_top = (uintptr_t)hart_stacks[hartid] + KSTACKSIZE;
     cpu->idle = idle_create(hartid, (uintptr_t)hart_stacks[hartid]);
-    if (sbi_hart_start(hartid, PADDR(secondary_entry), stack_top) != 0) {
+    if (sbi_hart_start(hartid, PADDR(secondary_entry), 0) != 0) {
         panic("smp: hart %d would not start", (int)hartid);
     }
     uint64_t deadline = clock_msec() + START_WAIT_MSEC;
