@@ -7,8 +7,11 @@
  * status 0 whatever reason it is given; QEMU's virt machine also has a
  * test device (compatible "sifive,test0") whose register ends QEMU with
  * any status: a write of (status << 16) | TEST_FAIL. So `make qemu`, the
- * grader and other scripts can tell a panic from a clean run.
+ * grader and other scripts can tell a panic from a clean run. A clean run
+ * writes TEST_PASS there too: QEMU stops at once, whatever the other
+ * harts are doing, where the SBI's reset would first stop each of them.
  */
+#define TEST_PASS   0x5555
 #define TEST_FAIL   0x3333
 
 static volatile uint32_t *test_reg;
@@ -22,8 +25,8 @@ void power_init(uint64_t test_pa) {
 }
 
 void power_off(int status) {
-    if (status != EXIT_OK && test_reg != NULL) {
-        *test_reg = ((uint32_t)status << 16) | TEST_FAIL;
+    if (test_reg != NULL) {
+        *test_reg = status == EXIT_OK ? TEST_PASS : ((uint32_t)status << 16) | TEST_FAIL;
     }
     sbi_shutdown();
 }
