@@ -14,9 +14,10 @@
  *
  * Only the first hart to arrive here boots the kernel. Under load, a hart
  * that smp_init started through the SBI has been seen to arrive here
- * instead of at secondary_entry, with the boot hart's arguments: OpenSBI
- * 1.1 marks the hart as starting before it stores where it should start,
- * and a hart that looks just then goes to the old address. Running
+ * instead of at secondary_entry, with the boot hart's arguments: OpenSBI's
+ * hart_start (as its source reads) marks the hart as starting before it
+ * stores where it should start, and a hart that looks just then goes to
+ * the old address. Running
  * kern_init twice would wipe the kernel under the boot hart, so a second
  * arrival becomes what it was meant to be, a secondary hart.
  */
