@@ -43,6 +43,9 @@ static bool pgdir_is_active(pde_t *pgdir) {
 /* The other harts running pgdir now (bit i: hart i). */
 static unsigned long harts_running(pde_t *pgdir) {
     unsigned long mask = 0;
+    if (__atomic_load_n(&ncpu, __ATOMIC_RELAXED) == 1) {
+        return 0;                       /* one hart: nobody else to ask */
+    }
     for (int i = 0; i < NCPU; i++) {
         if (cpus[i].started && &cpus[i] != mycpu() && cpus[i].pgdir_pa == PADDR(pgdir)) {
             mask |= 1UL << i;

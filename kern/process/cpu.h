@@ -32,7 +32,7 @@ struct cpu {
 /* NCPU (memlayout.h): harts 0..7; make qemu CPUS=N takes 1 to 8. */
 
 extern struct cpu cpus[NCPU];
-extern int ncpu;                /* how many harts run the kernel */
+extern int ncpu;                /* how many harts run the kernel (1: no shootdowns) */
 extern unsigned long boot_hartid;   /* the one OpenSBI started; it keeps the time */
 
 /* The running hart's struct cpu. volatile: a caller may move harts across a schedule(). */

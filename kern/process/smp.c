@@ -50,6 +50,7 @@ void secondary_init(unsigned long hartid) {
     load_pgdir(boot_pgdir_pa);
     clock_start();
     current = idleproc;
+    __atomic_fetch_add(&ncpu, 1, __ATOMIC_SEQ_CST);     /* even if smp_init gave up on us */
     __atomic_store_n(&mycpu()->started, true, __ATOMIC_RELEASE);
     lock_kernel();
     cpu_idle();
@@ -75,7 +76,6 @@ static bool start_hart(unsigned long hartid) {
             return false;
         }
     }
-    ncpu++;
     return true;
 }
 
