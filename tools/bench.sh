@@ -75,18 +75,24 @@ if [ -n "$wall" ]; then
     for m in $modes; do run wall "$m" || exit 1; done   # real time: one at a time
 fi
 
-# Fork storms: whole boots, the median of 3 wall-clock times, with the
-# audit at every exit (the default) and with audit=off.
-storm() {       # storm NAME MEM ARGS...: print "NAME on|off SECONDS"
+# median_boot LOG HARTS MEM BOOTARG...: boot 3 times, one at a time, and
+# print the median wall-clock seconds (the console goes to LOG).
+median_boot() {
+    log=$1 n=$2 mem=$3; shift 3
+    for i in 1 2 3; do
+        start=$(date +%s.%N)
+        CPUS=$n timeout 300 tools/qemu.sh -m "$mem" -k "$kernel" -- "$@" > "$log" 2>&1 < /dev/null
+        end=$(date +%s.%N)
+        awk "BEGIN { printf \"%.3f\\n\", $end - $start }"
+    done | sort -n | sed -n 2p
+}
+
+# Fork storms: whole boots with the audit at every exit (the default) and
+# with audit=off. Prints "NAME on|off SECONDS".
+storm() {       # storm NAME MEM BOOTARG...
     name=$1 mem=$2; shift 2
     for audit in on off; do
-        for i in 1 2 3; do
-            start=$(date +%s.%N)
-            timeout 300 tools/qemu.sh -m "$mem" -k "$kernel" -- "$@" audit=$audit \
-                > "$logs/storm-$name-$audit.log" 2>&1 < /dev/null
-            end=$(date +%s.%N)
-            awk "BEGIN { printf \"%.3f\\n\", $end - $start }"
-        done | sort -n | sed -n 2p | sed "s/^/$name $audit /"
+        echo "$name $audit $(median_boot "$logs/storm-$name-$audit.log" 1 "$mem" "$@" audit=$audit)"
     done
 }
 if [ -z "$quick" ] && [ -n "$wall" ]; then
@@ -95,18 +101,11 @@ if [ -z "$quick" ] && [ -n "$wall" ]; then
       storm forkbomb-128M 128M prog=forkbomb; } > "$logs/storms.txt"
 fi
 
-# Parallel programs, whole boots on 1, 2 and 4 harts: print
-# "NAME HARTS SECONDS" (the median of 3 wall-clock times).
-harts() {       # harts NAME ARGS...
+# Parallel programs, whole boots on 1, 2 and 4 harts. Prints "NAME HARTS SECONDS".
+harts() {       # harts NAME BOOTARG...
     name=$1; shift
     for n in 1 2 4; do
-        for i in 1 2 3; do
-            start=$(date +%s.%N)
-            CPUS=$n timeout 300 tools/qemu.sh -k "$kernel" -- "$@" \
-                > "$logs/smp-$name-$n.log" 2>&1 < /dev/null
-            end=$(date +%s.%N)
-            awk "BEGIN { printf \"%.3f\\n\", $end - $start }"
-        done | sort -n | sed -n 2p | sed "s/^/$name $n /"
+        echo "$name $n $(median_boot "$logs/smp-$name-$n.log" "$n" 128M "$@")"
     done
 }
 if [ -z "$quick" ] && [ -n "$wall" ]; then
