@@ -24,7 +24,7 @@ struct cpu {
     volatile bool started;      /* it has reached the idle loop */
     struct spinlock *parked_on; /* in wfi until this lock serves ... (spinlock.c) */
     unsigned int parked_ticket; /* ... this ticket */
-    bool kicked;                /* idle, and sent an IPI to look at the run queue */
+    bool kicked;                /* idle, sent an IPI, not yet awake (a hint: no lock) */
     bool wants_kernel;          /* waiting for the kernel lock (lock_kernel) */
     bool tlb_stale;             /* flush the TLB on getting the kernel lock (tlb.c) */
 };

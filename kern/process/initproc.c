@@ -123,7 +123,6 @@ void proc_init(void) {
  */
 void cpu_idle(void) {
     for (;;) {
-        mycpu()->kicked = false;
         if (current->need_resched || sched_has_work()) {
             schedule();
             continue;
@@ -133,6 +132,7 @@ void cpu_idle(void) {
             wfi();
             intr_enable();
             intr_disable();
+            __atomic_store_n(&mycpu()->kicked, false, __ATOMIC_SEQ_CST);   /* kick us again */
         } while (!sched_has_work());
         lock_kernel();
     }

@@ -39,8 +39,8 @@ void sched_init(void) {
 static void kick_idle_hart(void) {
     for (int i = 0; i < NCPU; i++) {
         struct cpu *cpu = &cpus[i];
-        if (cpu->started && cpu->proc == cpu->idle && !cpu->kicked && cpu != mycpu()) {
-            cpu->kicked = true;
+        if (cpu->started && cpu->proc == cpu->idle && cpu != mycpu() &&
+            !__atomic_exchange_n(&cpu->kicked, true, __ATOMIC_SEQ_CST)) {
             sbi_send_ipi(1UL << i);
             return;
         }
