@@ -188,9 +188,6 @@ int do_wait(int pid, int *code_store) {
         if (!haskid) {
             return -E_BAD_PROC;
         }
-        if (current->flags & PF_EXITING) {
-            do_exit(-E_KILLED);     /* killed while it ran on another hart: no sleep */
-        }
         current->state = PROC_SLEEPING;
         current->wait_state = WT_CHILD;
         schedule();

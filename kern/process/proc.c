@@ -284,9 +284,6 @@ int do_sleep(unsigned int time) {
     if (time == 0) {
         return 0;
     }
-    if (current->flags & PF_EXITING) {
-        return -E_KILLED;           /* killed while it ran on another hart: no sleep */
-    }
     timer_t timer;
     timer_init(&timer, current, time);
     current->state = PROC_SLEEPING;

@@ -73,11 +73,21 @@ bool sched_has_work(void) {
     return __atomic_load_n(&rq.proc_num, __ATOMIC_ACQUIRE) > 0;
 }
 
-/* Give the CPU to the next runnable process (or idle). */
+/*
+ * Give the CPU to the next runnable process (or idle). A killed process
+ * does not begin a sleep that a kill may end: it stays runnable, and the
+ * caller sees PF_EXITING when schedule returns. (It may have been killed
+ * while it ran in user mode on another hart, before it came in to sleep.)
+ */
 void schedule(void) {
     bool intr_flag;
     local_intr_save(intr_flag);
     current->need_resched = 0;
+    if (current->state == PROC_SLEEPING && (current->wait_state & WT_INTERRUPTED) &&
+        (current->flags & PF_EXITING)) {
+        current->state = PROC_RUNNABLE;
+        current->wait_state = 0;
+    }
     if (current->state == PROC_RUNNABLE && current != idleproc) {
         sched_class->enqueue(&rq, current);
     }

@@ -149,32 +149,16 @@ static void exception_handler(struct trapframe *tf) {
 }
 
 /*
- * An interrupt in a hart's idle loop, while it does not hold the kernel
- * lock, touches nothing shared (unless it is the tick of the hart that
- * keeps the time): handle it without the lock. Returns false for any
- * other trap.
+ * Does this trap need the kernel lock? An interrupt in a hart's idle
+ * loop touches only that hart's own state (its timer, its idle thread's
+ * need_resched), unless it is the tick of the hart that keeps the time.
  */
-static bool idle_interrupt(struct trapframe *tf) {
-    if (!(tf->cause & CAUSE_INTERRUPT_FLAG) || current == NULL || current != idleproc ||
-        holding_kernel()) {
-        return false;
-    }
-    switch (tf->cause & ~CAUSE_INTERRUPT_FLAG) {
-    case IRQ_S_TIMER:
-        if (mycpu()->hartid == boot_hartid) {
-            return false;
-        }
-        clock_set_next_event();
-        return true;
-    case IRQ_S_SOFT:
-        clear_csr(sip, SIP_SSIP);   /* cpu_idle looks at the run queue next */
-        return true;
-    default:
-        return false;
-    }
+static bool needs_kernel_lock(struct trapframe *tf) {
+    return !(tf->cause & CAUSE_INTERRUPT_FLAG) || current == NULL || current != idleproc ||
+           mycpu()->hartid == boot_hartid;
 }
 
-/* Handle one trap (trap() holds the kernel lock). */
+/* Handle one trap (under the kernel lock, if it needs it). */
 static void trap_dispatch(struct trapframe *tf) {
     if (current == NULL) {
         if (tf->cause & CAUSE_INTERRUPT_FLAG) {
@@ -204,17 +188,14 @@ static void trap_dispatch(struct trapframe *tf) {
 
 /*
  * Every trap lands here (from trapentry.S) with interrupts off, and
- * takes the kernel lock unless this hart holds it already: a trap from
- * user mode never does; one from the kernel comes where the lock was
- * let go (the idle loop's wfi, cond_resched), or is a kernel bug that
- * panics. On the way back to user mode a killed process exits and an
+ * takes the kernel lock unless this hart holds it already or the trap
+ * needs none: a trap from user mode never holds it; one from the kernel
+ * comes where the lock was let go (the idle loop's wfi, cond_resched),
+ * or is a kernel bug that panics. On the way back to user mode a killed process exits and an
  * expired time slice gives up the CPU.
  */
 void trap(struct trapframe *tf) {
-    if (idle_interrupt(tf)) {
-        return;
-    }
-    bool lock = !holding_kernel();
+    bool lock = !holding_kernel() && needs_kernel_lock(tf);
     if (lock) {
         lock_kernel();
     }
