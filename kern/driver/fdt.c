@@ -45,10 +45,11 @@ static bool compatible_with(const uint8_t *val, uint32_t len, const char *what) 
     return false;
 }
 
-/* The test device's "reg" and "compatible", seen in one node below /soc. */
+/* The "reg" and "compatible" of one node below /soc: is it a device we use? */
 static struct {
     uint64_t reg;
-    bool is_test;
+    bool is_test;       /* QEMU's exit register */
+    bool is_uart;       /* a 16550 UART */
 } soc_node;
 
 /* Record one property of a node two levels down (/soc/...) we care about. */
@@ -57,6 +58,7 @@ static void take_soc_prop(const char *prop, const uint8_t *val, uint32_t len) {
         soc_node.reg = be64(val);
     } else if (strcmp(prop, "compatible") == 0) {
         soc_node.is_test = compatible_with(val, len, "sifive,test0");
+        soc_node.is_uart = compatible_with(val, len, "ns16550a");
     }
 }
 
@@ -78,7 +80,7 @@ static void take_prop(struct boot_info *info, const char *node, const char *prop
 /*
  * Fill *info from the device tree at fdt (a kernel virtual address).
  * Nodes directly below the root are looked at, and below /soc the test
- * device (QEMU's exit register). Returns 0, or -E_INVAL if fdt is not a
+ * device (QEMU's exit register) and the first UART. Returns 0, or -E_INVAL if fdt is not a
  * device tree.
  */
 int fdt_parse(const void *fdt, struct boot_info *info) {
@@ -100,11 +102,15 @@ int fdt_parse(const void *fdt, struct boot_info *info) {
             if (++depth == 2) {
                 node = name;
             }
-            soc_node.reg = 0, soc_node.is_test = false;
+            soc_node.reg = 0, soc_node.is_test = soc_node.is_uart = false;
             p += ROUNDUP(strlen(name) + 1, 4);
         } else if (token == FDT_END_NODE) {
-            if (depth-- == 3 && node_is(node, "soc") && soc_node.is_test) {
-                info->test_base = soc_node.reg;
+            if (depth-- == 3 && node_is(node, "soc")) {
+                if (soc_node.is_test) {
+                    info->test_base = soc_node.reg;
+                } else if (soc_node.is_uart && info->uart_base == 0) {
+                    info->uart_base = soc_node.reg;
+                }
             }
         } else if (token == FDT_PROP) {
             uint32_t len = be32(p), nameoff = be32(p + 4);

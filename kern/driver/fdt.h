@@ -12,6 +12,7 @@ struct boot_info {
     uint64_t timebase;              /* /cpus timebase-frequency (Hz) */
     char bootargs[BOOTARGS_MAX];    /* /chosen bootargs ("" if none) */
     uint64_t test_base;             /* /soc/test: QEMU's exit register (0 if none) */
+    uint64_t uart_base;             /* /soc/serial: a 16550 UART (0 if none) */
 };
 
 int fdt_parse(const void *fdt, struct boot_info *info);

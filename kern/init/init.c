@@ -2,6 +2,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <fdt.h>
+#include <console.h>
 #include <bootargs.h>
 #include <clock.h>
 #include <intr.h>
@@ -54,6 +55,7 @@ void kern_init(uintptr_t hartid, uintptr_t fdt_pa) {
     trap_init();
     pmm_init(boot_info.mem_base, boot_info.mem_size);
     power_init(boot_info.test_base);
+    cons_init(boot_info.uart_base);
     kmalloc_init();
     cow_init();
     gup_init();

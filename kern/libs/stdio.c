@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <console.h>
 
-/* Kernel console output: formatted text straight to the SBI console. */
+/* Kernel console output: formatted text straight to the console (console.c). */
 
 void cputchar(int c) {
     cons_putc(c);
