@@ -4,10 +4,20 @@
 #include <bootargs.h>
 #include <string.h>
 #include <stdio.h>
+#include <assert.h>
 
 struct trace_event *trace_active;
 int trace_classes;
 static int requested;   /* what the command line asks for; printed from trace_start */
+
+/* trace=totals: every traced event's moves, summed per event name. */
+#define MAX_EVENT_NAMES 32
+static bool summing;
+static struct {
+    const char *name;
+    uint32_t events;
+    struct trace_tally moves;
+} totals[MAX_EVENT_NAMES];
 
 static const char *const vpage_names[NR_VPAGE_STATES] = {
     "absent", "private", "cow", "readonly",
@@ -19,9 +29,14 @@ static const char *const pdir_names[NR_PDIR_STATES] = {
     "none", "private", "shared", "zero",
 };
 
+/* Read trace=: the classes named; `totals` alone means both, summed. */
 void trace_init(void) {
     requested = (bootarg_has("trace", "cow") ? TRACE_COW : 0) |
                 (bootarg_has("trace", "fault") ? TRACE_FAULT : 0);
+    summing = bootarg_has("trace", "totals");
+    if (summing && requested == 0) {
+        requested = TRACE_COW | TRACE_FAULT;
+    }
 }
 
 /* Start tracing (when the user program starts: the boot self-checks stay quiet). */
@@ -57,22 +72,20 @@ static enum ppage_state ppage_state(int ref) {
 
 /* A traced event starts: clear its tally and make it the active one. */
 void trace_event_start(struct trace_event *ev) {
-    memset(ev->v, 0, sizeof(ev->v));
-    memset(ev->p, 0, sizeof(ev->p));
-    memset(ev->d, 0, sizeof(ev->d));
+    memset(&ev->moves, 0, sizeof(ev->moves));
     trace_active = ev;
 }
 
 void trace_count_vmove(pte_t before, pte_t after) {
-    trace_active->v[vpage_state(before)][vpage_state(after)]++;
+    trace_active->moves.v[vpage_state(before)][vpage_state(after)]++;
 }
 
 void trace_count_pmove(int ref_before, int ref_after) {
-    trace_active->p[ppage_state(ref_before)][ppage_state(ref_after)]++;
+    trace_active->moves.p[ppage_state(ref_before)][ppage_state(ref_after)]++;
 }
 
 void trace_count_dmove(pde_t before, pde_t after) {
-    trace_active->d[pdir_state(before)][pdir_state(after)]++;
+    trace_active->moves.d[pdir_state(before)][pdir_state(after)]++;
 }
 
 /* Print ", MACHINE A->B xN" for every move of one machine's n x n tally. */
@@ -89,30 +102,61 @@ static const char *print_machine(const char *sep, const char *machine, const uin
     return sep;
 }
 
-/* Print "[event: vpage A->B xN, ..., ppage ..., pdir ...]" for every move the event made. */
-static void print_moves(const struct trace_event *ev, const char *name) {
+/* Print "[event: vpage A->B xN, ..., ppage ..., pdir ...]" for every move in t. */
+static void print_moves(const struct trace_tally *t, const char *name) {
     const char *sep = ": ";
     cprintf(" [%s", name);
-    sep = print_machine(sep, "vpage", &ev->v[0][0], NR_VPAGE_STATES, vpage_names);
-    sep = print_machine(sep, "ppage", &ev->p[0][0], NR_PPAGE_STATES, ppage_names);
-    print_machine(sep, "pdir", &ev->d[0][0], NR_PDIR_STATES, pdir_names);
+    sep = print_machine(sep, "vpage", &t->v[0][0], NR_VPAGE_STATES, vpage_names);
+    sep = print_machine(sep, "ppage", &t->p[0][0], NR_PPAGE_STATES, ppage_names);
+    print_machine(sep, "pdir", &t->d[0][0], NR_PDIR_STATES, pdir_names);
     cprintf("]\n");
+}
+
+/* Add one event named `name` with tally t to its row of totals. */
+static void add_to_totals(const char *name, const struct trace_tally *t) {
+    int i = 0;
+    while (i < MAX_EVENT_NAMES && totals[i].name != NULL && strcmp(totals[i].name, name) != 0) {
+        i++;
+    }
+    if (i == MAX_EVENT_NAMES) {
+        panic("trace=totals: more than %d event names", MAX_EVENT_NAMES);
+    }
+    totals[i].name = name;
+    totals[i].events++;
+    const uint32_t *from = &t->v[0][0];
+    uint32_t *to = &totals[i].moves.v[0][0];
+    for (size_t k = 0; k < sizeof(*t) / sizeof(uint32_t); k++) {
+        to[k] += from[k];
+    }
+}
+
+/* With trace=totals: print "cow: N events [event: moves]" for each event name seen. */
+void trace_print_totals(void) {
+    for (int i = 0; summing && i < MAX_EVENT_NAMES && totals[i].name != NULL; i++) {
+        cprintf("cow: %d events", (int)totals[i].events);
+        print_moves(&totals[i].moves, totals[i].name);
+    }
 }
 
 /*
  * Finish the event: if it has a name and its class is traced, print
- * "cow: pid P " + the formatted text + its moves. The interrupted outer
+ * "cow: pid P " + the formatted text + its moves (or add them to the
+ * totals, with trace=totals). The interrupted outer
  * event (if any) resumes tallying.
  */
 void trace_event_end(struct trace_event *ev, enum trace_class class, const char *name,
                      const char *fmt, ...) {
     if (name != NULL && (trace_classes & class) && trace_active == ev) {
-        va_list ap;
-        va_start(ap, fmt);
-        cprintf("cow: pid %d ", current != NULL ? current->pid : -1);
-        vcprintf(fmt, ap);
-        va_end(ap);
-        print_moves(ev, name);
+        if (summing) {
+            add_to_totals(name, &ev->moves);
+        } else {
+            va_list ap;
+            va_start(ap, fmt);
+            cprintf("cow: pid %d ", current != NULL ? current->pid : -1);
+            vcprintf(fmt, ap);
+            va_end(ap);
+            print_moves(&ev->moves, name);
+        }
     }
     trace_active = ev->outer;
 }

@@ -21,6 +21,9 @@
  * trace_end, which names it once and, if its class is traced, prints
  * "cow: pid P <text> [event: vpage A->B xN, ..., ppage C->D xM, ...]"
  * for tools/cow_fsm_check.py to compare with the documented machines.
+ * With trace=totals the traced events are summed per event name
+ * instead, and trace_print_totals prints one such line for each name
+ * (the check's boots use it: the same moves, a hundredth of the text).
  */
 
 enum trace_class {
@@ -32,11 +35,16 @@ enum vpage_state { VPAGE_ABSENT, VPAGE_PRIVATE, VPAGE_COW, VPAGE_READONLY, NR_VP
 enum ppage_state { PPAGE_FREE, PPAGE_EXCLUSIVE, PPAGE_SHARED, NR_PPAGE_STATES };
 enum pdir_state { PDIR_NONE, PDIR_PRIVATE, PDIR_SHARED, PDIR_ZERO, NR_PDIR_STATES };
 
-/* One event's tally of moves; events nest (an unmap inside a failed fork). */
-struct trace_event {
+/* How many times each machine made each move: [from][to]. */
+struct trace_tally {
     uint32_t v[NR_VPAGE_STATES][NR_VPAGE_STATES];
     uint32_t p[NR_PPAGE_STATES][NR_PPAGE_STATES];
     uint32_t d[NR_PDIR_STATES][NR_PDIR_STATES];
+};
+
+/* One event's tally of moves; events nest (an unmap inside a failed fork). */
+struct trace_event {
+    struct trace_tally moves;
     struct trace_event *outer;  /* the event this one interrupted */
 };
 
@@ -52,6 +60,7 @@ void trace_event_end(struct trace_event *ev, enum trace_class class, const char 
 void trace_count_vmove(pte_t before, pte_t after);
 void trace_count_pmove(int ref_before, int ref_after);
 void trace_count_dmove(pde_t before, pde_t after);
+void trace_print_totals(void);
 
 /* Start an event: its moves are tallied only while something is traced. */
 static inline void trace_begin(struct trace_event *ev) {

@@ -2,6 +2,7 @@
 #include <pmm.h>
 #include <kmalloc.h>
 #include <cow.h>
+#include <cow_trace.h>
 #include <sched.h>
 #include <bootargs.h>
 #include <string.h>
@@ -59,6 +60,7 @@ static int init_main(void *arg) {
         schedule();
     }
     cprintf("all user-mode processes have quit.\n");
+    trace_print_totals();
     if (failalloc_seen() > 0) {
         cprintf("failalloc: %d page allocations counted\n", (int)failalloc_seen());
     }
