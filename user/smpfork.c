@@ -26,8 +26,8 @@
  */
 
 #define PGSIZE 4096
-#define FORKS 20
-#define HOLD_TICKS 300000      /* 30 ms of the 10 MHz time counter: the parent's still time */
+#define FORKS 10
+#define HOLD_TICKS 100000      /* 10 ms of the 10 MHz time counter: the parent's still time */
 #define WATCH_MSEC 10          /* how long each child watches its copy */
 #define STORES 10
 #define GIVE_UP_MSEC 2000      /* how long a reader waits to see a store */
