@@ -123,7 +123,7 @@ static void add_to_totals(const char *name, const struct trace_tally *t) {
     }
     totals[i].name = name;
     totals[i].events++;
-    const uint32_t *from = &t->v[0][0];
+    const uint32_t *from = &t->v[0][0];    /* a tally is counters only: add them all */
     uint32_t *to = &totals[i].moves.v[0][0];
     for (size_t k = 0; k < sizeof(*t) / sizeof(uint32_t); k++) {
         to[k] += from[k];
