@@ -6,10 +6,18 @@
 /*
  * The kernel's store into a shared page when no page is left to copy
  * it to. The parent's heap word slot is shared with child X, which
- * then takes every free page; child B exits with B_CODE. waitpid(B,
+ * then takes every free page; thread B ends with B_CODE. waitpid(B,
  * slot) must fail with -E_NO_MEM and change nothing (slot keeps its
  * value, B stays waitable), and the parent must live on. Once X is
  * killed and its pages are back, the same waitpid must succeed.
+ *
+ * B is a thread, not a child process, because its end must not free a
+ * page whenever it comes. A child's exit frees its page tables, and on
+ * another hart that may come while X fills memory: X, which sized its
+ * heap by the pages free when it began, then ran past the heap's end and
+ * was killed (1 of 24 boots on four harts), or it may come after X is
+ * done and hand the copy-out a page. A thread's exit frees nothing of
+ * the address space, and B has touched all it touches before X is forked.
  */
 #define PGSIZE     4096
 #define PT_SPAN    (512 * PGSIZE)   /* the memory one page-table page maps */
@@ -60,6 +68,32 @@ static void __noreturn child_x(void) {
     }
 }
 
+static volatile int b_started;
+
+/* Thread B: say we run (before X is forked), then end with B_CODE. */
+static int thread_b(void *arg) {
+    (void)arg;
+    b_started = 1;
+    return B_CODE;
+}
+
+/* Start thread B and wait until it has run: it stores nothing after that. */
+static int start_b(void) {
+    int tid = thread_create(thread_b, NULL);
+    unsigned int start = gettime_msec();
+
+    if (tid < 0) {
+        panic("thread_create failed: %e", tid);
+    }
+    while (!b_started) {
+        if (gettime_msec() - start > FILL_MSEC) {
+            panic("thread B did not run in %d ms", FILL_MSEC);
+        }
+        yield();
+    }
+    return tid;
+}
+
 static bool cow_on(void) {
     struct memstat st;
     assert(memstat(&st) == 0);
@@ -107,9 +141,7 @@ int main(void) {
     if (!cow_on()) {
         panic("this test needs copy-on-write fork (do not boot with cow=off)");
     }
-    if ((pid_b = fork_or_die()) == 0) {
-        exit(B_CODE);
-    }
+    pid_b = start_b();
     if ((pid_x = fork_or_die()) == 0) {
         child_x();
     }
