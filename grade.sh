@@ -7,7 +7,7 @@
 #                               WORDs                 (make grade T="cow dirty")
 #   GRADE_LAB=NAME ./grade.sh   run only lab NAME's tests   (make grade LAB=cow)
 #
-# Each test boots in its own QEMU, up to nproc at a time (slowest first),
+# Each test boots in its own QEMU, up to nproc + 1 at a time (slowest first),
 # with the boot arguments "prog=PROGRAM ARGS...", stdin from /dev/null and
 # its console saved in obj/grade/NAME.log. Alongside runs one quick boot of
 # hello (obj/grade/boot/hello.log): if it never reaches the first user
@@ -26,7 +26,8 @@
 #                     it also runs the boot self-check, prog=hello)
 #   GRADE_TESTS=PATH  the test list (default tools/grade.tests)
 #   GRADE_NOBUILD=1   skip the build step
-#   GRADE_JOBS=N      how many tests run at once (default: nproc)
+#   GRADE_JOBS=N      how many tests run at once (default: nproc + 1: some
+#                     tests sleep most of their time, leaving a core idle)
 #   GRADE_LOGDIR=DIR  where the logs go (default obj/grade), so that two
 #                     grade runs in one tree do not overwrite each other
 #   GRADE_LAB=NAME    run only the tests of lab NAME
@@ -37,7 +38,7 @@ cd "$(dirname "$0")" || exit 1
 QEMU_SH=${QEMU_SH:-tools/qemu.sh}
 CPUS=${CPUS:-2}             # harts per boot, unless a test says (cpus N)
 TESTS_FILE=${GRADE_TESTS:-tools/grade.tests}
-JOBS=${GRADE_JOBS:-$(nproc)}
+JOBS=${GRADE_JOBS:-$(( $(nproc) + 1 ))}
 LOGDIR=${GRADE_LOGDIR:-obj/grade}
 ONLY_LAB=${GRADE_LAB:-}
 
