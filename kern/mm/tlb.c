@@ -46,9 +46,9 @@ static unsigned long harts_running(pde_t *pgdir) {
     if (__atomic_load_n(&ncpu, __ATOMIC_RELAXED) == 1) {
         return 0;                       /* one hart: nobody else to ask */
     }
-    for (int i = 0; i < NCPU; i++) {
-        if (cpus[i].started && &cpus[i] != mycpu() && cpus[i].pgdir_pa == PADDR(pgdir)) {
-            mask |= 1UL << i;
+    for_each_cpu(c) {
+        if (c->started && c != mycpu() && c->pgdir_pa == PADDR(pgdir)) {
+            mask |= cpu_bit(c);
         }
     }
     return mask;
@@ -63,10 +63,10 @@ static unsigned long harts_running(pde_t *pgdir) {
  * Returns the harts of mask that must flush now.
  */
 static unsigned long leave_for_later(unsigned long mask) {
-    for (int i = 0; i < NCPU; i++) {
-        if ((mask & (1UL << i)) && __atomic_load_n(&cpus[i].wants_kernel, __ATOMIC_SEQ_CST)) {
-            cpus[i].tlb_stale = true;
-            mask &= ~(1UL << i);
+    for_each_cpu(c) {
+        if ((mask & cpu_bit(c)) && __atomic_load_n(&c->wants_kernel, __ATOMIC_SEQ_CST)) {
+            c->tlb_stale = true;
+            mask &= ~cpu_bit(c);
         }
     }
     return mask;

@@ -35,6 +35,14 @@ extern struct cpu cpus[NCPU];
 extern int ncpu;                /* how many harts run the kernel (1: no shootdowns) */
 extern unsigned long boot_hartid;   /* the one OpenSBI started; it keeps the time */
 
+/* for_each_cpu(c) { ... }: c visits every slot of cpus[], started or not. */
+#define for_each_cpu(c) for (struct cpu *c = cpus; c < cpus + NCPU; c++)
+
+/* Hart c's bit in a hart mask (SBI calls, cpus_online): cpus[] is indexed by hart id. */
+static inline unsigned long cpu_bit(const struct cpu *c) {
+    return 1UL << (c - cpus);
+}
+
 /* The running hart's struct cpu. volatile: a caller may move harts across a schedule(). */
 static inline struct cpu *mycpu(void) {
     struct cpu *cpu;

@@ -35,9 +35,9 @@ void cpu_init(unsigned long hartid) {
 
 unsigned long cpus_online(void) {
     unsigned long mask = 0;
-    for (int i = 0; i < NCPU; i++) {
-        if (cpus[i].started) {
-            mask |= 1UL << i;
+    for_each_cpu(c) {
+        if (c->started) {
+            mask |= cpu_bit(c);
         }
     }
     return mask;

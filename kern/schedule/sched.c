@@ -37,11 +37,10 @@ void sched_init(void) {
  * loop and has not been told yet, so that it comes for it.
  */
 static void kick_idle_hart(void) {
-    for (int i = 0; i < NCPU; i++) {
-        struct cpu *cpu = &cpus[i];
-        if (cpu->started && cpu->proc == cpu->idle && cpu != mycpu() &&
-            !__atomic_exchange_n(&cpu->kicked, true, __ATOMIC_SEQ_CST)) {
-            sbi_send_ipi(1UL << i);
+    for_each_cpu(c) {
+        if (c->started && c->proc == c->idle && c != mycpu() &&
+            !__atomic_exchange_n(&c->kicked, true, __ATOMIC_SEQ_CST)) {
+            sbi_send_ipi(cpu_bit(c));
             return;
         }
     }

@@ -70,10 +70,10 @@ static void wait_for_turn(spinlock_t *lock, unsigned int ticket) {
 
 /* Interrupt the hart parked for lock's ticket `serving`, if one is. */
 static void wake_parked(spinlock_t *lock, unsigned int serving) {
-    for (int i = 0; i < NCPU; i++) {
-        if (__atomic_load_n(&cpus[i].parked_on, __ATOMIC_SEQ_CST) == lock &&
-            cpus[i].parked_ticket == serving) {
-            sbi_send_ipi(1UL << i);
+    for_each_cpu(c) {
+        if (__atomic_load_n(&c->parked_on, __ATOMIC_SEQ_CST) == lock &&
+            c->parked_ticket == serving) {
+            sbi_send_ipi(cpu_bit(c));
             return;
         }
     }
