@@ -49,7 +49,8 @@ DRAM_BASE = 0x80000000
 SPARE_MIB = 4           # RAM beyond the kernel image: small, so that programs
                         # that fill memory finish fast and trace little
 TIMEOUT = 60            # seconds per boot (generous: grade runs many at once)
-TRACE = "trace=totals"  # the moves summed per event (--per-event: a line each)
+TRACES = {False: "trace=totals",      # the moves summed per event name
+          True: "trace=cow,fault"}     # --per-event: a line for each event
 SEARCH = 12             # how far to look around a failalloc= value that missed
 
 # The boots: boot arguments, memory (None: the kernel image plus
@@ -175,11 +176,11 @@ def kernel_end(kernel):
     return end
 
 
-def run_qemu(kernel, mem, args):
-    """Boot once with TRACE; returns (exit status or 'timeout', console text).
+def run_qemu(kernel, mem, args, trace):
+    """Boot once with trace; returns (exit status or 'timeout', console text).
     One hart: a boot listed for a move must take it every time, in one hart's order."""
     cmd = ["tools/qemu.sh", "-m", mem, "-c", "1", "-k", kernel, "--"] + args.split() + \
-        [TRACE]
+        [trace]
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, timeout=TIMEOUT)
@@ -240,12 +241,12 @@ def candidates(args):
     return [args] + [args[:m.start(1)] + str(k) + args[m.end(1):] for k in near]
 
 
-def run_boot(kernel, mem, args, wants, logs):
+def run_boot(kernel, mem, args, wants, logs, trace):
     """Boot args (searching around failalloc= if its wants were missed)."""
     first = None
     for attempt in candidates(args):
         start = time.monotonic()
-        rc, text = run_qemu(kernel, mem, attempt)
+        rc, text = run_qemu(kernel, mem, attempt, trace)
         moves, bad = read_moves(text)
         taken = set(moves)
         result = {"args": attempt, "moves": moves, "bad": bad, "health": health(rc, text),
@@ -392,9 +393,7 @@ def main():
     ap.add_argument("--update-docs", action="store_true",
                     help="rewrite the coverage tables in docs/cow.md and docs/cow.zh.md")
     opt = ap.parse_args()
-    if opt.per_event:
-        global TRACE
-        TRACE = "trace=cow,fault"
+    trace = TRACES[opt.per_event]
 
     machines = {}
     for path in MACHINES + opt.machine:     # a later file replaces its namesake
@@ -409,8 +408,9 @@ def main():
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, opt.jobs)) as pool:
         results = list(pool.map(
-            lambda b: run_boot(opt.kernel, b[1] or f"{small}M", b[0], b[2], opt.logs), boots))
-    print(f"cow state machine check: {len(results)} boots with {TRACE}, "
+            lambda b: run_boot(opt.kernel, b[1] or f"{small}M", b[0], b[2], opt.logs, trace),
+            boots))
+    print(f"cow state machine check: {len(results)} boots with {trace}, "
           f"{time.monotonic() - start:.1f} s wall")
 
     problems = []
@@ -419,7 +419,7 @@ def main():
     unreached = report_edges(machines, seen, problems)
     check_traced(machines, seen, problems)
     if total == 0:
-        problems.append(f"no move was traced at all: does the kernel still know {TRACE}?")
+        problems.append(f"no move was traced at all: does the kernel still know {trace}?")
     if opt.table:
         print("\n" + tables(machines, seen, boots, results, opt.table) + "\n")
     if opt.update_docs and not problems:

@@ -25,7 +25,7 @@
 #define B_CODE     0x42
 #define SPARE_DEPTH 100             /* pages below our stack pointer */
 #define HEAD_START 10               /* yields: let the parent run first */
-#define FILL_MSEC  10000            /* X must have taken all memory by then */
+#define WAIT_MSEC  10000            /* B must have run, X taken all memory, by then */
 
 static size_t free_pages(void) {
     struct memstat st;
@@ -68,7 +68,24 @@ static void __noreturn child_x(void) {
     }
 }
 
+/* Yield until done() holds; false if it still does not after WAIT_MSEC. */
+static bool wait_until(bool (*done)(void)) {
+    unsigned int start = gettime_msec();
+
+    while (!done()) {
+        if (gettime_msec() - start > WAIT_MSEC) {
+            return false;
+        }
+        yield();
+    }
+    return true;
+}
+
 static volatile int b_started;
+
+static bool b_has_run(void) {
+    return b_started;
+}
 
 /* Thread B: say we run (before X is forked), then end with B_CODE. */
 static int thread_b(void *arg) {
@@ -80,16 +97,12 @@ static int thread_b(void *arg) {
 /* Start thread B and wait until it has run: it stores nothing after that. */
 static int start_b(void) {
     int tid = thread_create(thread_b, NULL);
-    unsigned int start = gettime_msec();
 
     if (tid < 0) {
         panic("thread_create failed: %e", tid);
     }
-    while (!b_started) {
-        if (gettime_msec() - start > FILL_MSEC) {
-            panic("thread B did not run in %d ms", FILL_MSEC);
-        }
-        yield();
+    if (!wait_until(b_has_run)) {
+        panic("thread B did not run in %d ms", WAIT_MSEC);
     }
     return tid;
 }
@@ -110,16 +123,15 @@ static void release_x(int pid_x) {
     }
 }
 
+static bool memory_is_full(void) {
+    return free_pages() == 0;
+}
+
 /* Wait until child X holds every free page; panic if it never does. */
 static void wait_for_x(int pid_x) {
-    unsigned int start = gettime_msec();
-
-    while (free_pages() > 0) {
-        if (gettime_msec() - start > FILL_MSEC) {
-            kill(pid_x);
-            panic("child X did not take all memory in %d ms", FILL_MSEC);
-        }
-        yield();
+    if (!wait_until(memory_is_full)) {
+        kill(pid_x);
+        panic("child X did not take all memory in %d ms", WAIT_MSEC);
     }
     cprintf("cowcopyoom: child X holds every free page\n");
 }

@@ -132,7 +132,10 @@ static void add_to_totals(const char *name, const struct trace_tally *t) {
 
 /* With trace=totals: print "cow: N events [event: moves]" for each event name seen. */
 void trace_print_totals(void) {
-    for (int i = 0; summing && i < MAX_EVENT_NAMES && totals[i].name != NULL; i++) {
+    if (!summing) {
+        return;
+    }
+    for (int i = 0; i < MAX_EVENT_NAMES && totals[i].name != NULL; i++) {
         cprintf("cow: %d events", (int)totals[i].events);
         print_moves(&totals[i].moves, totals[i].name);
     }

@@ -18,8 +18,7 @@ static volatile uint8_t *uart;
 /* Use the UART at physical address uart_pa from now on (0: none). */
 void cons_init(uint64_t uart_pa) {
     if (uart_pa != 0) {
-        boot_map_mmio(uart_pa, PGSIZE);
-        uart = KADDR(uart_pa);
+        uart = boot_map_mmio(uart_pa, PGSIZE);
     }
 }
 

@@ -80,8 +80,8 @@ static void take_prop(struct boot_info *info, const char *node, const char *prop
 /*
  * Fill *info from the device tree at fdt (a kernel virtual address).
  * Nodes directly below the root are looked at, and below /soc the test
- * device (QEMU's exit register) and the first UART. Returns 0, or -E_INVAL if fdt is not a
- * device tree.
+ * device (QEMU's exit register) and the first UART. Returns 0, or
+ * -E_INVAL if fdt is not a device tree.
  */
 int fdt_parse(const void *fdt, struct boot_info *info) {
     const struct fdt_header *h = fdt;

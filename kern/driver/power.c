@@ -19,8 +19,7 @@ static volatile uint32_t *test_reg;
 /* Map the test device's register (physical address test_pa; 0: none). */
 void power_init(uint64_t test_pa) {
     if (test_pa != 0) {
-        boot_map_mmio(test_pa, PGSIZE);
-        test_reg = KADDR(test_pa);
+        test_reg = boot_map_mmio(test_pa, PGSIZE);
     }
 }
 

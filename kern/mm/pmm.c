@@ -142,13 +142,14 @@ static void boot_map_segment(pde_t *pgdir, uintptr_t va, size_t size, uintptr_t 
 }
 
 /*
- * Map the device registers [pa, pa + size) for the kernel at KADDR(pa),
- * read-write, never executable. Before the first address space is made:
- * each copies the kernel's part of boot_pgdir.
+ * Map the device registers [pa, pa + size) for the kernel, read-write,
+ * never executable; returns their address, KADDR(pa). Before the first
+ * address space is made: each copies the kernel's part of boot_pgdir.
  */
-void boot_map_mmio(uintptr_t pa, size_t size) {
+void *boot_map_mmio(uintptr_t pa, size_t size) {
     boot_map_segment(boot_pgdir, (uintptr_t)KADDR(pa), ROUNDUP(size, PGSIZE), pa,
                      PTE_R | PTE_W | PTE_G);
+    return KADDR(pa);
 }
 
 /*

@@ -43,7 +43,7 @@ size_t nr_free_pages(void);
 size_t nr_total_pages(void);                                 /* pages the allocator manages */
 size_t nr_pages_allocated(void);                             /* successful allocations since boot */
 void load_pgdir(uintptr_t pgdir_pa);                         /* translate through this table now */
-void boot_map_mmio(uintptr_t pa, size_t size);               /* device registers at KADDR(pa) */
+void *boot_map_mmio(uintptr_t pa, size_t size);              /* device registers, at KADDR(pa) */
 
 #define alloc_page() alloc_pages(1)
 #define free_page(page) free_pages(page, 1)

@@ -191,8 +191,8 @@ static void trap_dispatch(struct trapframe *tf) {
  * takes the kernel lock unless this hart holds it already or the trap
  * needs none: a trap from user mode never holds it; one from the kernel
  * comes where the lock was let go (the idle loop's wfi, cond_resched),
- * or is a kernel bug that panics. On the way back to user mode a killed process exits and an
- * expired time slice gives up the CPU.
+ * or is a kernel bug that panics. On the way back to user mode a killed
+ * process exits and an expired time slice gives up the CPU.
  */
 void trap(struct trapframe *tf) {
     bool lock = !holding_kernel() && needs_kernel_lock(tf);
