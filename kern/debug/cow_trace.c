@@ -130,7 +130,10 @@ static void add_to_totals(const char *name, const struct trace_tally *t) {
     }
 }
 
-/* With trace=totals: print "cow: N events [event: moves]" for each event name seen. */
+/*
+ * With trace=totals: print "cow: N events [event: moves]" for each event
+ * name seen since the program started, and start the sums again.
+ */
 void trace_print_totals(void) {
     if (!summing) {
         return;
@@ -139,6 +142,7 @@ void trace_print_totals(void) {
         cprintf("cow: %d events", (int)totals[i].events);
         print_moves(&totals[i].moves, totals[i].name);
     }
+    memset(totals, 0, sizeof(totals));
 }
 
 /*

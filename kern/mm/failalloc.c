@@ -8,15 +8,18 @@
  * Fault injection for testing the out-of-memory paths (boot argument
  * failalloc=): failalloc=N fails the Nth allocation, failalloc=every:K
  * every Kth, failalloc=rand:SEED:PCT a seeded PCT percent of them.
- * Counting starts when the first user program is started (failalloc_arm),
- * so the boot self-checks are not affected.
+ * Counting starts when a user program is started (failalloc_arm), so the
+ * boot self-checks are not affected, and starts again for each program
+ * of a prog= list.
  */
-static struct {
+struct injection {
     enum { FAIL_NONE, FAIL_NTH, FAIL_EVERY, FAIL_RANDOM } mode;
     uint64_t n, seed, pct;
     uint64_t count;         /* allocations seen since armed */
     uint64_t failed;        /* allocations failed on purpose */
-} inject;
+};
+static struct injection inject;     /* now (the failalloc system call changes it) */
+static struct injection asked;      /* as failalloc= asked, from each program's start */
 
 bool failalloc_armed;       /* counting: allocations go through failalloc_hit */
 
@@ -44,20 +47,23 @@ void failalloc_init(void) {
         return;
     }
     cprintf("failalloc: injecting allocation failures (%s)\n", v);
+    asked = inject;
 }
 
-/* Start counting allocations for failalloc=. */
+/* A program starts: count its allocations for failalloc=, from 0. */
 void failalloc_arm(void) {
+    inject = asked;
     failalloc_armed = inject.mode != FAIL_NONE;
 }
 
-uint64_t failalloc_failures(void) {
-    return inject.failed;
-}
-
-/* Page allocations counted since failalloc was armed (0 when it never was). */
-uint64_t failalloc_seen(void) {
-    return inject.count;
+/* Print what was counted and failed since failalloc_arm, if anything was. */
+void failalloc_report(void) {
+    if (inject.count > 0) {
+        cprintf("failalloc: %d page allocations counted\n", (int)inject.count);
+    }
+    if (inject.failed > 0) {
+        cprintf("failalloc: %d allocations failed on purpose\n", (int)inject.failed);
+    }
 }
 
 /*

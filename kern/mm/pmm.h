@@ -50,11 +50,10 @@ void *boot_map_mmio(uintptr_t pa, size_t size);              /* device registers
 
 /* failalloc.c: allocation failures on purpose (boot argument failalloc=, system call) */
 void failalloc_init(void);                                   /* read failalloc= */
-void failalloc_arm(void);                                    /* start counting (the program starts) */
+void failalloc_arm(void);                                    /* start counting (a program starts) */
 bool failalloc_hit(void);                                    /* count one; should it fail? */
 int do_failalloc(long n);                                    /* the nth allocation from now fails */
-uint64_t failalloc_failures(void);                           /* how many failed on purpose */
-uint64_t failalloc_seen(void);                               /* how many were counted */
+void failalloc_report(void);                                 /* print how many were counted, failed */
 extern bool failalloc_armed;
 
 /* Should this allocation fail on purpose? (One test while failalloc is idle.) */

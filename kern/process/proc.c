@@ -105,13 +105,24 @@ struct proc_struct *find_proc(int pid) {
     return NULL;
 }
 
+static int last_pid;         /* the pid given out last */
+
 /* An unused pid; there is always one since MAX_PID > MAX_PROCESS. */
 static int get_pid(void) {
-    static int last_pid = 0;
     do {
         last_pid = last_pid + 1 < MAX_PID ? last_pid + 1 : 1;
     } while (find_proc(last_pid) != NULL);
     return last_pid;
+}
+
+/*
+ * Number the next process 2 again, as after boot: init calls this
+ * between the programs of one boot, when only it (and the idle threads,
+ * pid 0) are left.
+ */
+void reset_pids(void) {
+    assert(nr_process == 1 && initproc != NULL && initproc->pid == 1);
+    last_pid = 1;
 }
 
 /* Switch the CPU to proc: its page table, then its registers. */

@@ -80,6 +80,7 @@ void proc_run(struct proc_struct *proc);
 int kernel_thread(int (*fn)(void *), void *arg, uint32_t clone_flags);
 char *set_proc_name(struct proc_struct *proc, const char *name);
 struct proc_struct *find_proc(int pid);
+void reset_pids(void);
 void cpu_idle(void) __noreturn;
 struct proc_struct *idle_create(unsigned long hartid, uintptr_t kstack);
 void trapret(struct trapframe *tf) __noreturn;
