@@ -26,8 +26,11 @@
 #                    every hart at once), smpfork, the fork storms, the
 #                    fuzzer and the parallel Dirty COW race, whole and with
 #                    failalloc=N
-#   graded suites    make grade's tests booted with CPUS=1 and CPUS=4 (one
-#                    unit per test)
+#   graded suites    make grade's tests booted with CPUS=1, each test in
+#                    a boot of its own (GRADE_SHARE=1), and with CPUS=4,
+#                    sharing boots as make grade does (one unit per test)
+#   grader           tools/grade_selftest.sh: grade.sh's shared boots
+#                    against a fake kernel (one unit per check)
 # Every other group boots one hart, so that failalloc=N fails the same
 # allocation in every run.
 # One summary line per group, the failing runs in detail (logs stay in
@@ -373,19 +376,26 @@ if [ ! -f bin/kernel ] && [ "$QEMU_SH" = tools/qemu.sh ]; then
     echo "0 passed, 1 failed"
     exit 1
 fi
-# make grade's suite with every boot on $1 harts (tests that name their
-# hart count keep it); each test is one unit.
-run_suite() {
-    local n=$1 out passed failed
-    out=$(CPUS=$n GRADE_NOBUILD=1 GRADE_LOGDIR="$LOGDIR/grade-cpus$n" ./grade.sh 2>&1)
-    if [[ $(tail -n1 <<< "$out") =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+# Count the units of a command's output $2 (its last line "N passed, M
+# failed") and print one line for it, titled $1, with its failures.
+count_units() {
+    local passed failed
+    if [[ $(tail -n1 <<< "$2") =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
         passed=${BASH_REMATCH[1]} failed=${BASH_REMATCH[2]}
     else
         passed=0 failed=1
     fi
     PASSED=$((PASSED + passed)) FAILED=$((FAILED + failed))
-    printf '%-44s %3d tests, %d failed\n' "graded suite, CPUS=$n:" $((passed + failed)) "$failed"
-    [ "$failed" -eq 0 ] || grep -A4 -E 'FAIL|grade.sh:' <<< "$out" | sed 's/^/    /'
+    printf '%-44s %3d units, %d failed\n' "$1:" $((passed + failed)) "$failed"
+    [ "$failed" -eq 0 ] || grep -A4 -E 'FAIL|grade.sh:' <<< "$2" | sed 's/^/    /'
+}
+
+# make grade's suite with every boot on $1 harts (tests that name their
+# hart count keep it), at most $2 tests to a boot; each test is one unit.
+run_suite() {
+    count_units "graded suite, CPUS=$1, GRADE_SHARE=$2" \
+        "$(CPUS=$1 GRADE_SHARE=$2 GRADE_NOBUILD=1 GRADE_LOGDIR="$LOGDIR/grade-cpus$1" \
+           ./grade.sh 2>&1)"
 }
 
 define_runs
@@ -395,8 +405,9 @@ run_all
 echo "stress: ${#R_NAME[@]} runs in $((SECONDS - start))s: $T_INJECTED faults injected," \
      "$T_CALLS system calls fuzzed, $T_PANICS kernel panics, $T_LEAKS leaks ($T_LEAKED pages)"
 start=$SECONDS
-run_suite 1
-run_suite 4
-echo "stress: the graded suite twice in $((SECONDS - start))s"
+run_suite 1 1
+run_suite 4 8
+count_units "grader self-check (tools/grade_selftest.sh)" "$(tools/grade_selftest.sh 2>&1)"
+echo "stress: the graded suite twice and the grader's self-check in $((SECONDS - start))s"
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
