@@ -7,16 +7,18 @@ events that take it. With trace=cow,fault the kernel prints, for every
 state-changing event, a line ending in
 "[EVENT: vpage A->B xN, ..., ppage C->D xM, ...]"; with trace=totals it
 sums those events per EVENT and prints one such line for each at the
-end. This script boots the programs in BOOTS with trace=totals and
-checks that
+end. This script boots the programs in BOOTS with trace=totals (those
+with the same boot arguments share a boot, "prog=A,B,...", the kernel
+running each as if just booted; each is judged on its own part of the
+console) and checks that
 
   (a) every traced move is an edge of its machine, with EVENT among the
       edge's labels;
   (b) every edge was taken by some boot, and so was every label except
       those marked "*" (real code that no graded program reaches yet);
-  (c) every boot ended with the kernel sound: it powered off by itself,
-      printed "cow audit pass." and no kernel panic, and took the moves
-      it is listed for.
+  (c) every program ended with the kernel sound: its boot powered off by
+      itself, it printed "cow audit pass." and no kernel panic, and took
+      the moves it is listed for.
 
 It prints which boots took each label, every problem, and last
 "cow state machine check pass." or "... FAILED"; the exit status is 0
@@ -241,26 +243,83 @@ def candidates(args):
     return [args] + [args[:m.start(1)] + str(k) + args[m.end(1):] for k in near]
 
 
+def judge(args, mem, wants, rc, text, secs, logs, sharers=1):
+    """The result of one program's run: its moves, problems and missed wants."""
+    moves, bad = read_moves(text)
+    if logs:
+        os.makedirs(logs, exist_ok=True)
+        name = re.sub(r"[^\w.=-]+", "_", boot_name(args))
+        with open(os.path.join(logs, name + ".log"), "w", encoding="utf-8") as f:
+            f.write(text)
+    return {"args": args, "moves": moves, "bad": bad, "health": health(rc, text),
+            "missed": [w for w in wants if parse_want(w) not in set(moves)], "mem": mem,
+            "secs": secs, "sharers": sharers}
+
+
 def run_boot(kernel, mem, args, wants, logs, trace):
     """Boot args (searching around failalloc= if its wants were missed)."""
     first = None
     for attempt in candidates(args):
         start = time.monotonic()
         rc, text = run_qemu(kernel, mem, attempt, trace)
-        moves, bad = read_moves(text)
-        taken = set(moves)
-        result = {"args": attempt, "moves": moves, "bad": bad, "health": health(rc, text),
-                  "missed": [w for w in wants if parse_want(w) not in taken], "mem": mem,
-                  "secs": time.monotonic() - start}
-        if logs:
-            os.makedirs(logs, exist_ok=True)
-            name = re.sub(r"[^\w.=-]+", "_", boot_name(attempt))
-            with open(os.path.join(logs, name + ".log"), "w", encoding="utf-8") as f:
-                f.write(text)
+        result = judge(attempt, mem, wants, rc, text, time.monotonic() - start, logs)
         if not result["missed"]:
             return result
         first = first or result
     return first
+
+
+def split_parts(text, n):
+    """Cut the console of a boot of n programs (prog=A,B,...) into n parts, each
+    the lines before the first program and that program's own lines; None for
+    a program that never started."""
+    head, parts, cur = [], [], None
+    for line in text.split("\n"):
+        if len(parts) < n and re.fullmatch(rf"init: program {len(parts) + 1} of {n}: \S+", line):
+            cur = list(head)
+            parts.append(cur)
+        (head if cur is None else cur).append(line)
+    return ["\n".join(p) for p in parts] + [None] * (n - len(parts))
+
+
+def run_shared(kernel, mem, group, logs, trace):
+    """Boot the entries of group (same boot arguments after prog=, same memory) at
+    once, "prog=A,B,...": each is judged on its own part of the console; one
+    that did not start (an earlier one's panic) is booted again alone."""
+    if len(group) == 1:
+        return [run_boot(kernel, mem, group[0][0], group[0][2], logs, trace)]
+    progs = [args.split()[0][len("prog="):] for args, _, _ in group]
+    rest = group[0][0].split()[1:]
+    start = time.monotonic()
+    rc, text = run_qemu(kernel, mem, " ".join(["prog=" + ",".join(progs)] + rest), trace)
+    secs = time.monotonic() - start
+    parts, results = split_parts(text, len(group)) + [None], []
+    for i, (args, _, wants) in enumerate(group):
+        if parts[i] is None:
+            results.append(run_boot(kernel, mem, args, wants, logs, trace))
+        else:               # the boot's exit status is the last started program's
+            rc_i = rc if parts[i + 1] is None else 0
+            results.append(judge(args, mem, wants, rc_i, parts[i], secs, logs, len(group)))
+    return results
+
+
+def share_boots(boots, share):
+    """Group the boots that can share one: same memory and boot arguments after
+    a leading prog=, no failalloc= (its count is searched for alone), at most
+    share to a group. Groups keep the order of their first boots."""
+    groups, open_group = [], {}
+    for boot in boots:
+        args, mem, _ = boot
+        words = args.split()
+        key = (mem, tuple(words[1:]))
+        if not words[0].startswith("prog=") or "failalloc=" in args or share < 2:
+            groups.append([boot])
+        elif key in open_group and len(open_group[key]) < share:
+            open_group[key].append(boot)
+        else:
+            open_group[key] = [boot]
+            groups.append(open_group[key])
+    return groups
 
 
 def boot_name(args):
@@ -305,7 +364,8 @@ def report_boots(boots, results, problems):
     seen, total = {}, 0
     for (args, _, _), r in zip(boots, results):
         name = boot_name(r["args"])
-        print(f"  {r['secs']:4.1f} s  {r['mem']:>5}  {name}")
+        shared = f"  (in a boot of {r['sharers']})" if r["sharers"] > 1 else ""
+        print(f"  {r['secs']:4.1f} s  {r['mem']:>5}  {name}{shared}")
         problems += [f"{name}: {p}" for p in r["health"]]
         problems += [f"{name}: cannot read trace line {line!r}" for line in r["bad"]]
         problems += [f"{name}: did not take {w}, which it is listed for" for w in r["missed"]]
@@ -387,12 +447,16 @@ def main():
     ap.add_argument("--kernel", default="bin/kernel")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--logs", metavar="DIR", help="save every console log in DIR")
+    ap.add_argument("--share", type=int, default=8, metavar="N",
+                    help="at most N programs share one boot (1: each boots alone)")
     ap.add_argument("--per-event", action="store_true",
                     help="trace=cow,fault instead of trace=totals: a line per event")
     ap.add_argument("--table", choices=["en", "zh"], help="print the coverage as Markdown")
     ap.add_argument("--update-docs", action="store_true",
                     help="rewrite the coverage tables in docs/cow.md and docs/cow.zh.md")
     opt = ap.parse_args()
+    if opt.share < 1:
+        ap.error("--share must be at least 1")
     trace = TRACES[opt.per_event]
 
     machines = {}
@@ -406,12 +470,15 @@ def main():
     boots = ([] if opt.only else list(BOOTS)) + [(args, "128M", []) for args in opt.boot]
 
     start = time.monotonic()
+    boots = [(args, mem or f"{small}M", wants) for args, mem, wants in boots]
+    groups = share_boots(boots, opt.share)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, opt.jobs)) as pool:
-        results = list(pool.map(
-            lambda b: run_boot(opt.kernel, b[1] or f"{small}M", b[0], b[2], opt.logs, trace),
-            boots))
-    print(f"cow state machine check: {len(results)} boots with {trace}, "
-          f"{time.monotonic() - start:.1f} s wall")
+        done = list(pool.map(lambda g: run_shared(opt.kernel, g[0][1], g, opt.logs, trace),
+                             groups))
+    order = {id(b): r for g, rs in zip(groups, done) for b, r in zip(g, rs)}
+    results = [order[id(b)] for b in boots]
+    print(f"cow state machine check: {len(results)} programs in {len(groups)} boots "
+          f"with {trace}, {time.monotonic() - start:.1f} s wall")
 
     problems = []
     seen, total = report_boots(boots, results, problems)
