@@ -32,6 +32,8 @@ only on a pass. Run from the top folder after `make`.
                                           in Markdown (for docs/cow*.md)
   tools/cow_fsm_check.py --boot "prog=X ..." [--only]   extra boots
   tools/cow_fsm_check.py --logs DIR       keep each console log in DIR
+  tools/cow_fsm_check.py --share N        at most N programs to a boot
+                                          (default 8; 1: each boots alone)
   tools/cow_fsm_check.py --per-event      boot with trace=cow,fault: a
                                           line per event in those logs
 """
@@ -285,7 +287,8 @@ def split_parts(text, n):
 def run_shared(kernel, mem, group, logs, trace):
     """Boot the entries of group (same boot arguments after prog=, same memory) at
     once, "prog=A,B,...": each is judged on its own part of the console; one
-    that did not start (an earlier one's panic) is booted again alone."""
+    that did not start or finish (an earlier one's panic, the timeout) is booted
+    again alone."""
     if len(group) == 1:
         return [run_boot(kernel, mem, group[0][0], group[0][2], logs, trace)]
     progs = [args.split()[0][len("prog="):] for args, _, _ in group]
@@ -295,7 +298,7 @@ def run_shared(kernel, mem, group, logs, trace):
     secs = time.monotonic() - start
     parts, results = split_parts(text, len(group)) + [None], []
     for i, (args, _, wants) in enumerate(group):
-        if parts[i] is None:
+        if parts[i] is None or (parts[i + 1] is None and rc == "timeout"):
             results.append(run_boot(kernel, mem, args, wants, logs, trace))
         else:               # the boot's exit status is the last started program's
             rc_i = rc if parts[i + 1] is None else 0
