@@ -3,9 +3,10 @@
 #include <assert.h>
 
 /*
- * One hart and no preemption inside the kernel: the counters change only
- * between sleeps, so no spinning lock is needed around them. Waiters
- * sleep uninterruptibly (WT_RWSEM): every holder lets go soon.
+ * The counters are read and changed only under the kernel lock
+ * (spinlock.h), which a sleeper's hart keeps, so no spinlock of its own
+ * is needed around them. Waiters sleep uninterruptibly (WT_RWSEM):
+ * every holder lets go soon.
  */
 
 void rwsem_init(struct rwsem *sem) {
