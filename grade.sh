@@ -147,9 +147,10 @@ run_alone() {
 # Cut shared boot log $1 into one log per test "${@:2}" (in prog= order):
 # the lines before the first "init: program 1 of N: ..." and then the
 # test's own part, up to the next such line. PARTS gets how many parts
-# there are (programs that started).
+# there are (programs that started), PART_MS[i] how long the i-th
+# program took by its "init: NAME took T ms" line (empty if none).
 split_log() {
-    PARTS=$(awk -v dir="$LOGDIR" -v names="${*:2}" '
+    { read -r PARTS; mapfile -t PART_MS; } < <(awk -v dir="$LOGDIR" -v names="${*:2}" '
         BEGIN { n = split(names, test, " ") }
         { line = $0; sub(/\r$/, "", line) }
         k < n && line ~ "^init: program " k + 1 " of " n ": [^ ]+$" {
@@ -158,8 +159,9 @@ split_log() {
             printf "%s", head > out
         }
         k == 0 { head = head $0 "\n"; next }
+        line ~ "^init: [^ ]+ took [0-9]+ ms$" { ms[k] = $4 }
         { print > out }
-        END { print k + 0 }' "$1")
+        END { print k + 0; for (i = 1; i <= k; i++) print ms[i] }' "$1")
 }
 
 # Boot tests "$@" (same boot arguments, memory, harts and timeout) together,
@@ -167,14 +169,14 @@ split_log() {
 # whose part does not stand for them (see the top of this file).
 run_shared() {
     local -a tests=("$@") bootargs
-    local t progs='' i rc boot_rc time shared=$LOGDIR/shared/$1.log
+    local t progs='' i rc boot_rc boot_ms time shared=$LOGDIR/shared/$1.log
     for t in "${tests[@]}"; do progs+=${progs:+,}${PROG[$t]}; done
     read -ra bootargs <<< "${ARGS[$1]}"
     START=${EPOCHREALTIME//[!0-9]/}
     CPUS=${HARTS[$1]} timeout -k 2 "${TIMEOUT[$1]}" "$QEMU_SH" -m "${MEM[$1]}" -- \
         "prog=$progs" "${bootargs[@]}" < /dev/null > "$shared" 2>&1 &
     wait_boot $!
-    boot_rc=$RC time="$MS $#"
+    boot_rc=$RC boot_ms=$MS
     split_log "$shared" "${tests[@]}"
     for i in "${!tests[@]}"; do
         t=${tests[i]} rc=0
@@ -183,6 +185,7 @@ run_shared() {
             continue
         fi
         [ "$i" != $((PARTS - 1)) ] || rc=$boot_rc
+        time="${PART_MS[i]:-$boot_ms} $#"     # the program's own time, if it printed it
         judge_test "$t" "$rc" "$time" "$LOGDIR/$t.log" > "$LOGDIR/$t.status" && continue
         [ "$i" -gt 0 ] || continue     # the first program ran as it would alone
         mv "$LOGDIR/$t.log" "$LOGDIR/$t.shared.log"
@@ -315,13 +318,14 @@ stop_tests() {
 
 # Set BOOTS to the boots that run the selected tests, each its tests
 # blank-separated, slowest first so that no long boot starts last and
-# holds up the end: by how long each test's boot took last time, or
-# (with no earlier run, as in CI) by its timeout. Tests with the same
+# holds up the end: by how long each test took last time (in a shared
+# boot, its own program), or (with no earlier run, as in CI) by its
+# timeout; a shared boot by the sum of its tests. Tests with the same
 # boot arguments, memory, harts and timeout share boots, at most SHARE to
 # one, dealt out in turn (slowest first) so that the boots take about as
 # long; the timeout is then the whole boot's.
 plan_boots() {
-    local t key i j k n rc ms boot slowest
+    local t key i j k n rc ms boot total
     local -a lines=() keys=() group
     local -A est=() members=()
     for t in "${SELECTED[@]}"; do
@@ -341,12 +345,11 @@ plan_boots() {
         read -ra group <<< "${members[$key]}"
         n=${#group[@]} k=$(( (${#group[@]} + SHARE - 1) / SHARE ))
         for (( i = 0; i < k; i++ )); do
-            boot='' slowest=0
+            boot='' total=0
             for (( j = i; j < n; j += k )); do
-                boot+="${group[j]} "
-                [ "${est[${group[j]}]}" -le "$slowest" ] || slowest=${est[${group[j]}]}
+                boot+="${group[j]} " total=$(( total + est[${group[j]}] ))
             done
-            lines+=("$slowest $boot")
+            lines+=("$total $boot")
         done
     done
     mapfile -t BOOTS < <(printf '%s\n' "${lines[@]}" | sort -s -k1,1nr)

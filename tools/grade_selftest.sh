@@ -9,6 +9,7 @@
 #           lets one program's run harm the next)
 #   panic*  the kernel panics: the boot ends there
 #   hang*   the kernel hangs until the boot's deadline
+# In a shared boot, the K-th program "took" 1000 + 100 K ms.
 # The fake is this script, called with --fake (by $DIR/qemu.sh, which
 # grade.sh runs as its QEMU_SH).
 set -u
@@ -34,6 +35,7 @@ fake_qemu() {
         hang*)  exec sleep 10 ;;
         esac
         echo "init check memory pass."
+        [ "$n" = 1 ] || echo "init: $p took $(( 1000 + 100 * i )) ms"
     done
 }
 
@@ -84,7 +86,7 @@ want() {
 out=$(QEMU_SH="$DIR/qemu.sh" GRADE_TESTS="$DIR/tests" GRADE_NOBUILD=1 \
       GRADE_LOGDIR="$DIR/logs" GRADE_SHARE=8 ./grade.sh 2>&1)
 want "$out" '^bad0: +FAIL +\(.* in a boot of 6\)$' "the first program of a shared boot is judged there"
-want "$out" '^ok1: +OK +\(.* in a boot of 6\)$' "a later one passes there"
+want "$out" '^ok1: +OK +\(1\.2s in a boot of 6\)$' "a later one passes there, timed by the kernel"
 want "$out" '^bad1: +FAIL \([0-9.]+s\)$' "a program failing in a shared boot is booted again alone"
 want "$out" '^    bad1 FAIL: wrong answer$' "... and fails there, with its own cause"
 want "$out" '^shy1: +FAIL .*in a boot of 6' "a program that fails only after others fails"

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <power.h>
+#include <clock.h>
 #include <intr.h>
 #include <spinlock.h>
 #include <error.h>
@@ -23,9 +24,10 @@
  * them one after another, each as if the machine had just booted for it
  * (pid 2, the same free memory, failalloc and trace counting from its
  * start), and checks memory after each. "init: program K of N: NAME"
- * comes before each, so the grader can cut the console into one part
- * per program: it boots once for a group of tests with the same boot
- * arguments (grade.sh).
+ * comes before each and "init: NAME took T ms" after it, so that the
+ * grader can cut the console into one part per program and time each:
+ * it boots once for a group of tests with the same boot arguments
+ * (grade.sh).
  */
 
 #define DEFAULT_PROGRAM "forktest"
@@ -116,10 +118,14 @@ static int init_main(void *arg) {
     char buf[LIST_CHARS], *names[MAX_PROGRAMS];
     int n = read_program_list(buf, names);
     for (int i = 0; i < n; i++) {
+        uint64_t start = clock_msec();
         if (n > 1) {
             cprintf("init: program %d of %d: %s\n", i + 1, n, names[i]);
         }
         run_program(names[i], free_pages, kbytes);
+        if (n > 1) {
+            cprintf("init: %s took %d ms\n", names[i], (int)(clock_msec() - start));
+        }
     }
     power_off(EXIT_OK);
 }
