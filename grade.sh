@@ -16,7 +16,7 @@
 # /dev/null. A test booted alone has its console in obj/grade/NAME.log;
 # a shared boot's is in obj/grade/shared/FIRST.log, cut into one
 # obj/grade/NAME.log per test: the lines before the first program, then
-# that test's part.
+# that test's part, whose time is the kernel's "init: NAME took T ms".
 #
 # A test is judged on its own part. The first program of a shared boot
 # ran exactly as it would alone, so its result stands; a later one that
