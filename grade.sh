@@ -126,21 +126,30 @@ timed_out() {
     [ "$1" = 124 ] || [ "$1" = 137 ]
 }
 
-# Boot test $1 by itself under its deadline, then judge its log into
-# NAME.status (see judge_test).
+# Boot "prog=$2" with test $1's boot arguments, memory, harts and
+# timeout, its console into file $3; RC and MS as wait_boot sets them.
+boot_qemu() {
+    local -a bootargs
+    read -ra bootargs <<< "${ARGS[$1]}"
+    START=${EPOCHREALTIME//[!0-9]/}
+    CPUS=${HARTS[$1]} timeout -k 2 "${TIMEOUT[$1]}" "$QEMU_SH" -m "${MEM[$1]}" -- \
+        "prog=$2" "${bootargs[@]}" < /dev/null > "$3" 2>&1 &
+    wait_boot $!
+}
+
+# Run test $1 by itself (its script, or a boot of its program) under its
+# deadline, then judge its log into NAME.status (see judge_test).
+# Status 1 if it failed.
 run_alone() {
     local t=$1 log=$LOGDIR/$1.log
-    local -a bootargs
-    read -ra bootargs <<< "${ARGS[$t]}"
-    START=${EPOCHREALTIME//[!0-9]/}
     if [ -n "${SCRIPT[$t]}" ]; then
+        START=${EPOCHREALTIME//[!0-9]/}
         CPUS=${HARTS[$t]} timeout -k 2 "${TIMEOUT[$t]}" bash -c "${SCRIPT[$t]}" \
             < /dev/null > "$log" 2>&1 &
+        wait_boot $!
     else
-        CPUS=${HARTS[$t]} timeout -k 2 "${TIMEOUT[$t]}" "$QEMU_SH" -m "${MEM[$t]}" -- \
-            "prog=${PROG[$t]}" "${bootargs[@]}" < /dev/null > "$log" 2>&1 &
+        boot_qemu "$t" "${PROG[$t]}" "$log"
     fi
-    wait_boot $!
     judge_test "$t" "$RC" "$MS 1" "$log" > "$LOGDIR/$t.status"
 }
 
@@ -168,14 +177,10 @@ split_log() {
 # judge each on its part of the console, and boot alone again those
 # whose part does not stand for them (see the top of this file).
 run_shared() {
-    local -a tests=("$@") bootargs
+    local -a tests=("$@")
     local t progs='' i rc boot_rc boot_ms time shared=$LOGDIR/shared/$1.log
     for t in "${tests[@]}"; do progs+=${progs:+,}${PROG[$t]}; done
-    read -ra bootargs <<< "${ARGS[$1]}"
-    START=${EPOCHREALTIME//[!0-9]/}
-    CPUS=${HARTS[$1]} timeout -k 2 "${TIMEOUT[$1]}" "$QEMU_SH" -m "${MEM[$1]}" -- \
-        "prog=$progs" "${bootargs[@]}" < /dev/null > "$shared" 2>&1 &
-    wait_boot $!
+    boot_qemu "$1" "$progs" "$shared"
     boot_rc=$RC boot_ms=$MS
     split_log "$shared" "${tests[@]}"
     for i in "${!tests[@]}"; do
@@ -189,8 +194,7 @@ run_shared() {
         judge_test "$t" "$rc" "$time" "$LOGDIR/$t.log" > "$LOGDIR/$t.status" && continue
         [ "$i" -gt 0 ] || continue     # the first program ran as it would alone
         mv "$LOGDIR/$t.log" "$LOGDIR/$t.shared.log"
-        run_alone "$t"
-        if grep -qx OK "$LOGDIR/$t.status"; then
+        if run_alone "$t"; then
             judge_test "$t" "$rc" "$time" "$LOGDIR/$t.shared.log" \
                 "passed alone ($LOGDIR/$t.log), failed after ${tests[*]:0:i} in one boot" \
                 > "$LOGDIR/$t.status"
@@ -263,22 +267,21 @@ report_failure() {
 
 # Print test $1's result line (and why, if it failed) and count it.
 report_test() {
-    local t=$1 lab=${LAB[$1]} tenths tag='' shared=''
+    local t=$1 lab=${LAB[$1]} tenths tag='' shared='' verdict=FAIL
     read_status "$t"
     tenths=$(( (MS + 50) / 100 ))
     [ "$SHARERS" = 1 ] || shared=" in a boot of $SHARERS"
     [ -z "${EXERCISE[$t]}" ] || tag="  [$lab ${EXERCISE[$t]}]"
     MAXSCORE=$((MAXSCORE + POINTS[$t]))
     LAB_MAX[$lab]=$(( ${LAB_MAX[$lab]:-0} + POINTS[$t] ))
+    [ "$VERDICT" != OK ] || verdict=OK
+    printf '%-*s %-4s (%d.%ds%s)%s\n' "$WIDTH" "$t:" "$verdict" $((tenths / 10)) \
+        $((tenths % 10)) "$shared" "$tag"
     if [ "$VERDICT" = OK ]; then
         PASSED=$((PASSED + 1)) SCORE=$((SCORE + POINTS[$t]))
         LAB_SCORE[$lab]=$(( ${LAB_SCORE[$lab]:-0} + POINTS[$t] ))
-        printf '%-*s OK   (%d.%ds%s)%s\n' "$WIDTH" "$t:" $((tenths / 10)) $((tenths % 10)) \
-            "$shared" "$tag"
     else
         FAILED=$((FAILED + 1))
-        printf '%-*s FAIL (%d.%ds%s)%s\n' "$WIDTH" "$t:" $((tenths / 10)) $((tenths % 10)) \
-            "$shared" "$tag"
         report_failure "$t"
     fi
 }
@@ -343,7 +346,7 @@ plan_boots() {
     lines=()
     for key in "${keys[@]}"; do
         read -ra group <<< "${members[$key]}"
-        n=${#group[@]} k=$(( (${#group[@]} + SHARE - 1) / SHARE ))
+        n=${#group[@]} k=$(( (n + SHARE - 1) / SHARE ))
         for (( i = 0; i < k; i++ )); do
             boot='' total=0
             for (( j = i; j < n; j += k )); do
