@@ -64,7 +64,9 @@ int do_open(const char *path, uint32_t flags) {
  * Read up to n bytes at the file position into user buf, all or
  * nothing. Returns the bytes read (0 at the end), -E_BADF, or -E_FAULT
  * / -E_NO_MEM when the buffer cannot take them (nothing is written and
- * the position stays).
+ * the position stays). The length comes from the position as it is
+ * once the lock is held: taking the lock may sleep, and other readers
+ * of the same open file may move the position meanwhile.
  */
 int do_read(int fd, void *buf, size_t n) {
     struct file *file = fd2file(fd);
@@ -72,9 +74,9 @@ int do_read(int fd, void *buf, size_t n) {
         return -E_BADF;
     }
     struct inode *inode = file->inode;
-    n = MIN(n, inode->size - MIN(file->pos, inode->size));
     struct mm_struct *mm = current->mm;
     mmap_read_lock(mm);             /* one lock for the check and every piece */
+    n = MIN(n, inode->size - MIN(file->pos, inode->size));
     int ret = fault_in_user_locked(mm, (uintptr_t)buf, n, true);
     size_t done = 0;
     while (ret == 0 && done < n) {
