@@ -165,8 +165,11 @@ static intptr_t time_wp_copy(struct scratch *s) {
 
 /* Unmap the parent's COW pages: each loses a reference, none is freed. */
 static intptr_t time_unmap(struct scratch *s) {
+    struct mmu_gather tlb;
     uint64_t t0 = rdtime();
-    unmap_range(s->parent->pgdir, SCRATCH_BASE, scratch_end(s), NULL);
+    tlb_gather_mmu(&tlb, s->parent->pgdir);
+    unmap_range(&tlb, SCRATCH_BASE, scratch_end(s));
+    tlb_finish_mmu(&tlb);
     return rdtime() - t0;
 }
 

@@ -28,10 +28,10 @@ size_t cow_forked_total(void);               /* PTEs shared or copied at fork si
 void cow_fill_memstat(struct memstat *st);   /* the COW counters of memstat() */
 
 /* cow_pt.c: lazy page-table sharing at fork (cow=pt) */
-struct unmap_count;
+struct mmu_gather;
 int cow_pt_share(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end);  /* fork, one area */
 int cow_pt_unshare(pde_t *pdep, uintptr_t va);          /* first touch: a table of its own */
-void cow_pt_drop(pde_t *pdep, struct unmap_count *count);  /* let go of a shared table */
+void cow_pt_drop(pde_t *pdep, struct mmu_gather *tlb);    /* let go of a shared table */
 size_t cow_pt_tables_shared(void);                      /* leaf tables shared since boot */
 
 /* cow_audit.c: the audit */

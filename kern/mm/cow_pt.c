@@ -120,14 +120,15 @@ int cow_pt_unshare(pde_t *pdep, uintptr_t va) {
 /*
  * The address space lets go of the shared leaf table its level-1 entry
  * *pdep names (exit, or an unmap of the whole 2 MiB). The last name
- * unmaps every page of the table and frees it. Adds to count what was
- * unmapped and freed; the caller flushes the TLB.
+ * unmaps every page of the table; the pages left with no holder and
+ * the table itself are gathered into tlb, freed after its flush.
  */
-void cow_pt_drop(pde_t *pdep, struct unmap_count *count) {
+void cow_pt_drop(pde_t *pdep, struct mmu_gather *tlb) {
     pte_t *shared = pde2table(*pdep);
     set_pde(pdep, 0);
+    tlb->flush = true;
     if (page_ref_dec(kva2page(shared)) == 0) {
-        unmap_ptes(shared, NPTEENTRY, count);
-        free_page(kva2page(shared));
+        unmap_ptes(shared, NPTEENTRY, tlb);
+        tlb_gather_free(tlb, kva2page(shared));
     }
 }

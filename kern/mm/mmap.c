@@ -104,11 +104,12 @@ int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len) {
         return -E_NO_MEM;
     }
     struct vma_struct *vma;
-    struct unmap_count count = { 0, 0 };
+    struct mmu_gather tlb;
     struct trace_event ev;
     int ret = 0;
     uintptr_t from = start;
     trace_begin(&ev);
+    tlb_gather_mmu(&tlb, mm->pgdir);
     while ((vma = find_vma(mm, start)) != NULL && vma->vm_start < end) {
         uintptr_t lo = MAX(start, vma->vm_start), hi = MIN(end, vma->vm_end);
         if (vma->vm_start < lo && hi < vma->vm_end) {
@@ -132,9 +133,10 @@ int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len) {
         start = hi;
     }
     if (ret == 0) {
-        unmap_range(mm->pgdir, from, end, &count);      /* the pages, in one pass */
+        unmap_range(&tlb, from, end);       /* the pages, in one pass */
+        tlb_finish_mmu(&tlb);               /* freed once no hart can reach them */
     }
-    unmap_trace_end(&ev, "munmap", &count);
+    unmap_trace_end(&ev, "munmap", &tlb);
     return ret;
 }
 
@@ -155,19 +157,21 @@ int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len) {
     int ret = 0;
     uintptr_t va = start;
     struct vma_struct *vma;
-    struct unmap_count count = { 0, 0 };
+    struct mmu_gather tlb;
     struct trace_event ev;
     trace_begin(&ev);
+    tlb_gather_mmu(&tlb, mm->pgdir);
     while (va < end && (vma = find_vma(mm, va)) != NULL && vma->vm_start < end) {
         if (va < vma->vm_start) {
             ret = -E_NO_MEM;
         }
         va = MIN(end, vma->vm_end);
     }
-    unmap_range(mm->pgdir, start, end, &count);         /* gaps hold no pages */
+    unmap_range(&tlb, start, end);          /* gaps hold no pages */
+    tlb_finish_mmu(&tlb);
     char what[40];
     snprintf(what, sizeof(what), "madvise(DONTNEED) at 0x%lx", start);
-    unmap_trace_end(&ev, what, &count);
+    unmap_trace_end(&ev, what, &tlb);
     return va < end ? -E_NO_MEM : ret;
 }
 

@@ -85,30 +85,37 @@ struct Page *get_page(pde_t *pgdir, uintptr_t va, pte_t **ptep_store) {
 }
 
 /*
- * Clear the present PTE *ptep: its page loses a reference and is freed
- * at zero. The caller flushes the TLB. Returns true if it was freed.
+ * Clear the present PTE *ptep: its page loses a reference, and at zero
+ * it is gathered into tlb, to be freed after the flush.
  */
-static bool zap_pte(pte_t *ptep) {
+static void zap_pte(pte_t *ptep, struct mmu_gather *tlb) {
     struct Page *page = pte2page(*ptep);
     set_pte(ptep, 0);
+    tlb->unmapped++;
+    tlb->flush = true;
     if (page_ref_unmap(page) == 0) {
-        free_page(page);
-        return true;
+        tlb->freed++;
+        tlb_gather_free(tlb, page);
     }
-    return false;
 }
 
 /*
- * Unmap the page at va: drop its reference, freeing it at zero, and
- * flush its TLB entry. Returns true if the page was freed.
+ * Unmap the page at va: clear its PTE and flush it from every hart's
+ * TLB, and only then drop the reference (freeing the page at zero).
+ * True if it was freed.
  */
 bool page_remove_pte(pde_t *pgdir, uintptr_t va, pte_t *ptep) {
     if (!pte_present(*ptep)) {
         return false;
     }
-    bool freed = zap_pte(ptep);
+    struct Page *page = pte2page(*ptep);
+    set_pte(ptep, 0);
     tlb_invalidate(pgdir, va);
-    return freed;
+    if (page_ref_unmap(page) == 0) {
+        free_page(page);
+        return true;
+    }
+    return false;
 }
 
 void page_remove(pde_t *pgdir, uintptr_t va) {
@@ -164,13 +171,12 @@ static uintptr_t next_leaf_table(uintptr_t va) {
 
 /*
  * Clear the present PTEs among ptes[0..n): their pages lose a reference
- * each and are freed at zero. The caller flushes the TLB. Adds to count.
+ * each, and those left with none are gathered into tlb.
  */
-void unmap_ptes(pte_t *ptes, size_t n, struct unmap_count *count) {
+void unmap_ptes(pte_t *ptes, size_t n, struct mmu_gather *tlb) {
     for (size_t i = 0; i < n; i++) {
         if (pte_present(ptes[i])) {
-            count->unmapped++;
-            count->freed += zap_pte(&ptes[i]);
+            zap_pte(&ptes[i], tlb);
         }
     }
 }
@@ -194,20 +200,19 @@ int unshare_partial(pde_t *pgdir, uintptr_t start, uintptr_t end) {
 }
 
 /*
- * Remove every user mapping in [start, end): pages lose one reference,
- * and a shared leaf table that the range covers whole loses this
- * address space's name (cow_pt_drop). A shared table covered in part
- * must have been made private first (unshare_partial). A region read
- * through the zero table, covered whole or in part, just loses the entry
- * (what stays mapped of it reads zeros through ordinary faults). If
- * count is not NULL, what was unmapped and freed is added to it. The TLB
- * is flushed once at the end (if pgdir is the active table): nothing
- * reads these addresses before we return.
+ * Remove every user mapping in [start, end) of tlb's page table: pages
+ * lose one reference, and a shared leaf table that the range covers
+ * whole loses this address space's name (cow_pt_drop). A shared table
+ * covered in part must have been made private first (unshare_partial).
+ * A region read through the zero table, covered whole or in part, just
+ * loses the entry (what stays mapped of it reads zeros through ordinary
+ * faults). Pages left with no holder wait in tlb: the caller ends with
+ * tlb_finish_mmu, which flushes every hart's TLB once and then frees
+ * them.
  */
-void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end, struct unmap_count *count) {
+void unmap_range(struct mmu_gather *tlb, uintptr_t start, uintptr_t end) {
     assert(start % PGSIZE == 0 && end % PGSIZE == 0 && USER_ACCESS(start, end));
-    struct unmap_count done = { 0, 0 };
-    bool zeros = false;
+    pde_t *pgdir = tlb->pgdir;
     for (uintptr_t va = start, next; va < end; va = next) {
         next = MIN(next_leaf_table(va), end);
         pde_t *pdep = get_pde(pgdir, va, false);
@@ -216,22 +221,15 @@ void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end, struct unmap_coun
         }
         if (pde_is_zero(*pdep)) {
             set_pde(pdep, 0);
-            zeros = true;
+            tlb->flush = true;
             continue;
         }
         if (pde_is_shared(*pdep)) {
             assert(va % PT_SPAN(1) == 0 && next - va == PT_SPAN(1));
-            cow_pt_drop(pdep, &done);
+            cow_pt_drop(pdep, tlb);
             continue;
         }
-        unmap_ptes(&pde2table(*pdep)[PX(0, va)], (next - va) / PGSIZE, &done);
-    }
-    if (done.unmapped > 0 || zeros) {
-        tlb_flush_all(pgdir);
-    }
-    if (count != NULL) {
-        count->unmapped += done.unmapped;
-        count->freed += done.freed;
+        unmap_ptes(&pde2table(*pdep)[PX(0, va)], (next - va) / PGSIZE, tlb);
     }
 }
 

@@ -45,7 +45,25 @@ int page_insert(pde_t *pgdir, struct Page *page, uintptr_t va, uint32_t perm); /
 struct Page *pgdir_alloc_page(pde_t *pgdir, uintptr_t va, uint32_t perm);     /* new zeroed page */
 bool page_remove_pte(pde_t *pgdir, uintptr_t va, pte_t *ptep); /* true if the page was freed */
 void page_remove(pde_t *pgdir, uintptr_t va);
+
+/*
+ * An unmapping in progress (Linux's mmu_gather): what it unmapped, and
+ * the pages and tables that lost their last holder. Those go back to
+ * the allocator only in tlb_finish_mmu, after every hart has dropped
+ * its translations of pgdir: until then a thread on another hart may
+ * still load or store through one.
+ */
+struct mmu_gather {
+    pde_t *pgdir;               /* the page table being unmapped from */
+    size_t unmapped, freed;     /* PTEs cleared; pages left with no holder */
+    bool flush;                 /* some entry was cleared: the TLBs must forget it */
+    list_entry_t pages;         /* to free after the flush (through page_link) */
+};
+
 /* tlb.c: drop cached translations of pgdir on every hart that may hold them */
+void tlb_gather_mmu(struct mmu_gather *tlb, pde_t *pgdir);      /* start an unmapping */
+void tlb_gather_free(struct mmu_gather *tlb, struct Page *page); /* free it after the flush */
+void tlb_finish_mmu(struct mmu_gather *tlb);                    /* flush, then free */
 void tlb_invalidate(pde_t *pgdir, uintptr_t va);                /* of one page */
 void tlb_flush_all(pde_t *pgdir);                               /* ... all of them */
 void tlb_invalidate_local(uintptr_t va);                        /* this hart's only */
@@ -53,13 +71,9 @@ void tlb_init(void);
 void tlb_catch_up(void);                /* on getting the kernel lock: a flush left for us */
 size_t tlb_shootdowns(void);                                    /* remote flushes since boot */
 
-/* What unmap_range did: pages unmapped, and how many of them were freed. */
-struct unmap_count {
-    size_t unmapped, freed;
-};
-void unmap_ptes(pte_t *ptes, size_t n, struct unmap_count *count);   /* caller flushes */
+void unmap_ptes(pte_t *ptes, size_t n, struct mmu_gather *tlb);
 int unshare_partial(pde_t *pgdir, uintptr_t start, uintptr_t end);  /* before unmapping */
-void unmap_range(pde_t *pgdir, uintptr_t start, uintptr_t end, struct unmap_count *count);
+void unmap_range(struct mmu_gather *tlb, uintptr_t start, uintptr_t end);
 void free_pgtables(pde_t *pgdir, uintptr_t start, uintptr_t end);   /* tables must be empty */
 int copy_range(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, bool share);
 

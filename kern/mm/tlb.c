@@ -122,3 +122,31 @@ void tlb_flush_all(pde_t *pgdir) {
     }
     shootdown(pgdir, 0, SBI_FLUSH_ALL);
 }
+
+void tlb_gather_mmu(struct mmu_gather *tlb, pde_t *pgdir) {
+    tlb->pgdir = pgdir;
+    tlb->unmapped = tlb->freed = 0;
+    tlb->flush = false;
+    list_init(&tlb->pages);
+}
+
+/* page (or table) has no holder left: it goes back to the allocator in tlb_finish_mmu. */
+void tlb_gather_free(struct mmu_gather *tlb, struct Page *page) {
+    list_add_before(&tlb->pages, &page->page_link);
+}
+
+/*
+ * End an unmapping: every hart forgets what was unmapped (one flush of
+ * the whole table), and only then do the gathered pages go free.
+ */
+void tlb_finish_mmu(struct mmu_gather *tlb) {
+    if (tlb->flush) {
+        tlb_flush_all(tlb->pgdir);
+        tlb->flush = false;
+    }
+    while (!list_empty(&tlb->pages)) {
+        list_entry_t *le = list_next(&tlb->pages);
+        list_del(le);
+        free_page(le2page(le, page_link));
+    }
+}

@@ -118,9 +118,9 @@ void remove_vma_struct(struct mm_struct *mm, struct vma_struct *vma) {
 }
 
 /* End an unmapping event: "WHAT: N pages unmapped, S still shared, F freed". */
-void unmap_trace_end(struct trace_event *ev, const char *what, const struct unmap_count *count) {
+void unmap_trace_end(struct trace_event *ev, const char *what, const struct mmu_gather *tlb) {
     trace_end(ev, TRACE_COW, "unmap", "%s: %d pages unmapped, %d still shared, %d freed", what,
-              (int)count->unmapped, (int)(count->unmapped - count->freed), (int)count->freed);
+              (int)tlb->unmapped, (int)(tlb->unmapped - tlb->freed), (int)tlb->freed);
 }
 
 static void exit_mmap(struct mm_struct *mm);
@@ -181,26 +181,28 @@ int dup_mmap(struct mm_struct *to, struct mm_struct *from) {
  * areas stay). Pages still mapped by another process only lose a reference.
  */
 /* walk_pgdir callback for exit_mmap: let go of a shared leaf table (cow=pt). */
-static void drop_shared(pde_t *pdep, uintptr_t va, int level, void *count) {
+static void drop_shared(pde_t *pdep, uintptr_t va, int level, void *tlb) {
     (void)va, (void)level;
-    cow_pt_drop(pdep, count);
+    cow_pt_drop(pdep, tlb);
 }
 
 static void exit_mmap(struct mm_struct *mm) {
-    struct unmap_count count = { 0, 0 };
+    struct mmu_gather tlb;
     struct trace_event ev;
     trace_begin(&ev);
+    tlb_gather_mmu(&tlb, mm->pgdir);
     list_entry_t *le = &mm->mmap_list;
     while (cow_mode() == COW_PT && (le = list_next(le)) != &mm->mmap_list) {
         struct vma_struct *vma = le2vma(le, list_link);
-        const struct pt_walk walk = { .shared = drop_shared, .arg = &count };
+        const struct pt_walk walk = { .shared = drop_shared, .arg = &tlb };
         walk_pgdir(mm->pgdir, vma->vm_start, vma->vm_end - 1, &walk);   /* shared tables */
     }
     le = &mm->mmap_list;
     while ((le = list_next(le)) != &mm->mmap_list) {
         struct vma_struct *vma = le2vma(le, list_link);
-        unmap_range(mm->pgdir, vma->vm_start, vma->vm_end, &count);
+        unmap_range(&tlb, vma->vm_start, vma->vm_end);
     }
+    tlb_finish_mmu(&tlb);
     free_pgtables(mm->pgdir, USERBASE, USERTOP);
-    unmap_trace_end(&ev, "exit_mmap", &count);
+    unmap_trace_end(&ev, "exit_mmap", &tlb);
 }

@@ -9,7 +9,7 @@
 struct mm_struct;
 struct inode;
 struct trace_event;
-struct unmap_count;
+struct mmu_gather;
 
 /* One contiguous range of a process's address space with one set of rights. */
 struct vma_struct {
@@ -66,7 +66,7 @@ struct vma_struct *vma_create(uintptr_t vm_start, uintptr_t vm_end, uint32_t vm_
 void insert_vma_struct(struct mm_struct *mm, struct vma_struct *vma);   /* must not overlap */
 void remove_vma_struct(struct mm_struct *mm, struct vma_struct *vma);   /* and free it */
 struct vma_struct *find_vma(struct mm_struct *mm, uintptr_t addr);     /* first with addr < end */
-void unmap_trace_end(struct trace_event *ev, const char *what, const struct unmap_count *count);
+void unmap_trace_end(struct trace_event *ev, const char *what, const struct mmu_gather *tlb);
 void vmm_init(void);
 
 /* mmap.c: changing the areas (mm's lock held for writing) and the system calls */
