@@ -119,6 +119,9 @@ void check_vmm(void);
 static inline void mmap_read_lock(struct mm_struct *mm) { down_read(&mm->mmap_lock); }
 static inline void mmap_read_unlock(struct mm_struct *mm) { up_read(&mm->mmap_lock); }
 static inline void mmap_write_lock(struct mm_struct *mm) { down_write(&mm->mmap_lock); }
+static inline int mmap_write_lock_killable(struct mm_struct *mm) {
+    return down_write_killable(&mm->mmap_lock);
+}
 static inline void mmap_write_unlock(struct mm_struct *mm) { up_write(&mm->mmap_lock); }
 
 static inline int mm_count_inc(struct mm_struct *mm) { return ++mm->mm_count; }

@@ -194,8 +194,9 @@ void proc_free(struct proc_struct *proc) {
 
 /*
  * Give proc an address space: the parent's own with CLONE_VM, else a
- * copy of it (shared copy-on-write when COW is on). 0 or -E_NO_MEM,
- * with nothing left behind on failure.
+ * copy of it (shared copy-on-write when COW is on). 0, -E_NO_MEM, or
+ * -E_KILLED if a kill ended the wait for the parent's lock; nothing is
+ * left behind on failure. May sleep.
  */
 static int copy_mm(uint32_t clone_flags, struct proc_struct *proc) {
     struct mm_struct *mm, *oldmm = current->mm;
@@ -206,9 +207,11 @@ static int copy_mm(uint32_t clone_flags, struct proc_struct *proc) {
         if ((mm = mm_create()) == NULL) {
             return -E_NO_MEM;
         }
-        mmap_write_lock(oldmm);         /* waits for a forced write in flight */
-        int ret = dup_mmap(mm, oldmm);
-        mmap_write_unlock(oldmm);
+        int ret = mmap_write_lock_killable(oldmm);     /* waits for a forced write in flight */
+        if (ret == 0) {
+            ret = dup_mmap(mm, oldmm);
+            mmap_write_unlock(oldmm);
+        }
         if (ret != 0) {
             mmput(mm);
             return ret;
@@ -220,6 +223,26 @@ static int copy_mm(uint32_t clone_flags, struct proc_struct *proc) {
     proc->mm = mm;
     proc->pgdir_pa = PADDR(mm->pgdir);
     return 0;
+}
+
+/* Drop what copy_mm gave proc (a failed fork's undo). */
+static void put_mm(struct proc_struct *proc) {
+    if (proc->mm != NULL) {
+        mmput(proc->mm);
+        proc->mm = NULL;
+    }
+}
+
+/*
+ * May the child of a fork that may have slept be made now? What was
+ * checked on entry is checked again: the parent may have been killed,
+ * or the table filled up, meanwhile. 0, -E_KILLED or -E_NO_FREE_PROC.
+ */
+static int fork_still_allowed(void) {
+    if (current->flags & PF_EXITING) {
+        return -E_KILLED;               /* a dying group gains no members */
+    }
+    return nr_process < MAX_PROCESS ? 0 : -E_NO_FREE_PROC;
 }
 
 /* Put a copy of tf on top of proc's kernel stack; the child sees fork() return 0. */
@@ -235,15 +258,15 @@ static void copy_thread(struct proc_struct *proc, uintptr_t stack, struct trapfr
 /*
  * Create a child of the current process that resumes from trap frame tf
  * (on user stack `stack` if non-zero). Returns the child's pid, or
- * -E_NO_FREE_PROC / -E_NO_MEM with nothing allocated left behind.
+ * -E_NO_FREE_PROC / -E_NO_MEM / -E_KILLED with nothing allocated left
+ * behind. Copying the address space may sleep: what allowed the fork
+ * is checked again after it, before the child is made visible.
  */
 int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
     struct proc_struct *proc;
-    if (current->flags & PF_EXITING) {
-        return -E_KILLED;               /* a dying group gains no members */
-    }
-    if (nr_process >= MAX_PROCESS) {
-        return -E_NO_FREE_PROC;
+    int ret = fork_still_allowed();     /* refuse early; checked again below */
+    if (ret != 0) {
+        return ret;
     }
     if ((proc = alloc_proc()) == NULL) {
         return -E_NO_MEM;
@@ -257,7 +280,9 @@ int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
     struct trace_event ev;
     size_t forked_before = cow_forked_total();
     trace_begin(&ev);
-    int ret = copy_mm(clone_flags, proc);
+    if ((ret = copy_mm(clone_flags, proc)) == 0 && (ret = fork_still_allowed()) != 0) {
+        put_mm(proc);                   /* slept in copy_mm, and may not go on */
+    }
     if (ret != 0) {
         trace_end(&ev, TRACE_COW, "fork-failed", "fork failed: %e", ret);
         put_kstack(proc);

@@ -61,6 +61,7 @@ struct proc_struct {
 #define WT_CHILD        (0x00000001 | WT_INTERRUPTED)
 #define WT_TIMER        (0x00000002 | WT_INTERRUPTED)
 #define WT_RWSEM        0x00000004                      /* a reader/writer lock (kern/sync) */
+#define WT_RWSEM_KILLABLE (0x00000010 | WT_INTERRUPTED) /* ... that a kill may end */
 #define WT_GROUP        (0x00000008 | WT_INTERRUPTED)   /* exec: the other threads to exit */
 
 

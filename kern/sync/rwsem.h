@@ -22,6 +22,7 @@ void rwsem_init(struct rwsem *sem);
 void down_read(struct rwsem *sem);
 void up_read(struct rwsem *sem);
 void down_write(struct rwsem *sem);
+int down_write_killable(struct rwsem *sem);     /* 0, or -E_KILLED (not taken) */
 void up_write(struct rwsem *sem);
 
 /* Is it held at all (by anyone)? For assertions. */
