@@ -9,8 +9,10 @@
  * failalloc=): failalloc=N fails the Nth allocation, failalloc=every:K
  * every Kth, failalloc=rand:SEED:PCT a seeded PCT percent of them.
  * Counting starts when a user program is started (failalloc_arm), so the
- * boot self-checks are not affected, and starts again for each program
- * of a prog= list.
+ * boot self-checks are not affected, and ends when it is over
+ * (failalloc_disarm): each program of a prog= list counts from its own
+ * start, and neither the boot's count nor a failalloc() call that a
+ * program left armed can reach init's making of the next one.
  */
 struct injection {
     enum { FAIL_NONE, FAIL_NTH, FAIL_EVERY, FAIL_RANDOM } mode;
@@ -54,6 +56,11 @@ void failalloc_init(void) {
 void failalloc_arm(void) {
     inject = asked;
     failalloc_armed = inject.mode != FAIL_NONE;
+}
+
+/* The program is over: nothing fails on purpose until the next failalloc_arm. */
+void failalloc_disarm(void) {
+    failalloc_armed = false;
 }
 
 /* Print what was counted and failed since failalloc_arm, if anything was. */

@@ -51,6 +51,7 @@ void *boot_map_mmio(uintptr_t pa, size_t size);              /* device registers
 /* failalloc.c: allocation failures on purpose (boot argument failalloc=, system call) */
 void failalloc_init(void);                                   /* read failalloc= */
 void failalloc_arm(void);                                    /* start counting (a program starts) */
+void failalloc_disarm(void);                                 /* stop (the program is over) */
 bool failalloc_hit(void);                                    /* count one; should it fail? */
 int do_failalloc(long n);                                    /* the nth allocation from now fails */
 void failalloc_report(void);                                 /* print how many were counted, failed */

@@ -102,6 +102,7 @@ static void run_program(const char *name, size_t free_pages, size_t kbytes) {
     while (do_wait(0, NULL) == 0) {
         schedule();
     }
+    failalloc_disarm();
     cprintf("all user-mode processes have quit.\n");
     trace_print_totals();
     failalloc_report();
