@@ -20,6 +20,8 @@ struct memstat {
     size_t cow_mode;        /* 0 cow=off, 1 cow=on, 2 cow=pt */
     size_t fork_tables;     /* leaf page tables shared by fork since boot (cow=pt) */
     size_t tlb_shootdowns;  /* remote TLB flushes asked of other harts since boot */
+    size_t kill_ipis;       /* kills that interrupted the hart running their target */
+    size_t harts;           /* harts running the kernel */
 };
 
 #endif /* !__LIBS_MEMSTAT_H__ */

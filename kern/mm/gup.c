@@ -95,7 +95,8 @@ static void gup_resched(uintptr_t addr, int retry) {
 
 /*
  * The page at user address addr in mm, with a reference the caller
- * drops with put_page(); NULL with *err set on failure. The loop has
+ * drops with put_page(); NULL with *err set on failure (-E_KILLED when
+ * the caller was killed: a dying process stops retrying). The loop has
  * Linux's shape: resched point, follow the page, fault it in, retry.
  */
 struct Page *get_user_page(struct mm_struct *mm, uintptr_t addr, uint32_t foll_flags,
@@ -103,6 +104,10 @@ struct Page *get_user_page(struct mm_struct *mm, uintptr_t addr, uint32_t foll_f
     assert(rwsem_is_locked(&mm->mmap_lock));
     for (int retry = 0;; retry++) {
         gup_resched(addr, retry);
+        if (current->flags & PF_EXITING) {     /* (Linux: fatal_signal_pending) */
+            *err = -E_KILLED;
+            return NULL;
+        }
         struct vma_struct *vma = find_vma(mm, addr);    /* it may have changed */
         if (vma == NULL || addr < vma->vm_start ||
             !vma_allows(vma, foll_fault_flags(foll_flags))) {        /* check_vma_flags */

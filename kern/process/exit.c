@@ -8,6 +8,7 @@
 #include <wait.h>
 #include <error.h>
 #include <stdio.h>
+#include <sbi.h>
 #include <riscv.h>
 
 /*
@@ -20,47 +21,122 @@
  * its leader exits, or when any member is killed (by kill(), by a bad
  * access, or for want of memory). A thread that merely returns ends
  * alone. exec first ends every other member (de_thread).
+ *
+ * A member leaves the group when it is dead (a zombie), except the
+ * leader, which stays in it until the others have left: only then may
+ * its parent reap it (reapable), so waitpid never returns a program
+ * whose threads still run.
  */
 
 static wait_queue_t group_exit_queue;  /* de_thread waits here for members to leave */
+static size_t kill_ipis;               /* kills that interrupted another hart */
 
 void exit_init(void) {
     wait_queue_init(&group_exit_queue);
 }
 
-/* Mark proc to exit the next time it leaves the kernel; wake it if it sleeps interruptibly. */
-static void kill_one(struct proc_struct *proc) {
-    if (proc->state == PROC_ZOMBIE) {
-        return;
+/* How many kills interrupted the hart running their target (memstat). */
+size_t kill_ipis_sent(void) {
+    return kill_ipis;
+}
+
+/* If proc runs on another hart, interrupt it there: it then exits on its way back to user. */
+static void interrupt_hart_of(struct proc_struct *proc) {
+    for_each_cpu(c) {
+        if (c != mycpu() && c->started && c->proc == proc) {
+            kill_ipis++;
+            sbi_send_ipi(cpu_bit(c));
+        }
+    }
+}
+
+/*
+ * Mark proc to exit the next time it leaves the kernel: wake it if it
+ * sleeps interruptibly, interrupt its hart if it runs. True if it was
+ * alive and not yet marked.
+ */
+static bool kill_one(struct proc_struct *proc) {
+    if (proc->state == PROC_ZOMBIE || (proc->flags & PF_EXITING)) {
+        return false;
     }
     proc->flags |= PF_EXITING;
     if (proc->wait_state & WT_INTERRUPTED) {
         wakeup_proc(proc);
     }
+    interrupt_hart_of(proc);
+    return true;
 }
 
 /*
  * Kill the members of proc's thread group. With spare == NULL (a kill
- * from outside) every one; otherwise the group is ending from within:
- * spare lives on, and so does a member whose exec has claimed the group.
+ * from outside) every one, a member in exec included; otherwise the
+ * group is ending from within: spare lives on, and so does a member
+ * whose exec has claimed the group. Returns how many were newly marked.
  */
-static void kill_group(struct proc_struct *proc, struct proc_struct *spare) {
+static int kill_group(struct proc_struct *proc, struct proc_struct *spare) {
     list_entry_t *le = &proc->thread_group;
+    int killed = 0;
     do {
         struct proc_struct *member = le2proc(le, thread_group);
         if (spare == NULL || (member != spare && !(member->flags & PF_EXECING))) {
-            kill_one(member);
+            killed += kill_one(member);
         }
         le = list_next(le);
     } while (le != &proc->thread_group);
+    return killed;
 }
 
-/* The exiting current process leaves its group; an exec waiting for that is woken. */
-static void leave_group(void) {
-    if (!list_empty(&current->thread_group)) {
-        list_del_init(&current->thread_group);
-        wait_queue_wake_all(&group_exit_queue);
+/* The leader of proc's group (the member without PF_THREAD), or NULL. */
+static struct proc_struct *group_leader(struct proc_struct *proc) {
+    list_entry_t *le = &proc->thread_group;
+    do {
+        struct proc_struct *member = le2proc(le, thread_group);
+        if (!(member->flags & PF_THREAD)) {
+            return member;
+        }
+        le = list_next(le);
+    } while (le != &proc->thread_group);
+    return NULL;
+}
+
+/* May proc's parent reap it: dead, and (a leader) the last of its group? */
+static bool reapable(struct proc_struct *proc) {
+    return proc->state == PROC_ZOMBIE && list_empty(&proc->thread_group);
+}
+
+/* Wake proc's parent if it waits for a child. */
+static void wake_parent(struct proc_struct *proc) {
+    if (proc->parent->wait_state == WT_CHILD) {
+        wakeup_proc(proc->parent);
     }
+}
+
+/*
+ * The current process leaves its group (it is dead, or an exec has
+ * ended the rest): an exec waiting for that is woken, and so is the
+ * parent of a dead leader that is now the last of its group.
+ */
+static void leave_group(void) {
+    if (list_empty(&current->thread_group)) {
+        return;
+    }
+    struct proc_struct *leader = group_leader(current);
+    list_del_init(&current->thread_group);
+    wait_queue_wake_all(&group_exit_queue);
+    if (leader != NULL && leader != current && reapable(leader)) {
+        wake_parent(leader);
+    }
+}
+
+/* Is any member of current's group other than current still alive? */
+static bool others_alive(void) {
+    for (list_entry_t *le = list_next(&current->thread_group); le != &current->thread_group;
+         le = list_next(le)) {
+        if (le2proc(le, thread_group)->state != PROC_ZOMBIE) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Hand every child of the exiting current process to init. */
@@ -74,8 +150,8 @@ static void reparent_children(void) {
         }
         proc->parent = initproc;
         initproc->cptr = proc;
-        if (proc->state == PROC_ZOMBIE && initproc->wait_state == WT_CHILD) {
-            wakeup_proc(initproc);
+        if (reapable(proc)) {
+            wake_parent(proc);
         }
     }
 }
@@ -98,8 +174,9 @@ static void exit_mm(void) {
 
 /*
  * End the current process: a group leader takes its threads along;
- * release files and address space, become a zombie for the parent to
- * reap, give the children to init. Never returns.
+ * release files and address space, become a zombie, leave the group (a
+ * leader stays until the others have left), give the children to init.
+ * The parent may reap it once it is reapable. Never returns.
  */
 int do_exit(int error_code) {
     if (current == idleproc || current == initproc) {
@@ -108,15 +185,19 @@ int do_exit(int error_code) {
     if (!(current->flags & PF_THREAD)) {
         kill_group(current, current);
     }
-    leave_group();
     files_close_all(current);
     exit_mm();
     bool intr_flag;
     local_intr_save(intr_flag);
     current->state = PROC_ZOMBIE;
     current->exit_code = error_code;
-    if (current->parent->wait_state == WT_CHILD) {
-        wakeup_proc(current->parent);
+    if (current->flags & PF_THREAD) {
+        leave_group();
+    } else {
+        wait_queue_wake_all(&group_exit_queue);     /* an exec in a thread waits for us */
+    }
+    if (reapable(current)) {
+        wake_parent(current);
     }
     reparent_children();
     local_intr_restore(intr_flag);
@@ -132,9 +213,10 @@ int do_group_exit(int error_code) {
 
 /*
  * Before exec replaces the program: end every other member of the
- * caller's thread group and wait until they have left it. The caller is
- * then an ordinary process, a group of one. 0, or -E_KILLED if the
- * caller itself was killed meanwhile (it exits on its way out).
+ * caller's thread group and wait until they are dead. The caller then
+ * leaves the group (a dead leader left behind is now its parent's to
+ * reap) and is an ordinary process, a group of one. 0, or -E_KILLED if
+ * the caller itself was killed meanwhile (it exits on its way out).
  */
 int de_thread(void) {
     if (current->flags & PF_EXITING) {
@@ -142,24 +224,25 @@ int de_thread(void) {
     }
     kill_group(current, current);
     current->flags |= PF_EXECING;
-    while (!list_empty(&current->thread_group) && !(current->flags & PF_EXITING)) {
+    while (others_alive() && !(current->flags & PF_EXITING)) {
         wait_queue_sleep(&group_exit_queue, WT_GROUP);
     }
     current->flags &= ~PF_EXECING;
     if (current->flags & PF_EXITING) {
         return -E_KILLED;
     }
+    leave_group();
     current->flags &= ~PF_THREAD;
     return 0;
 }
 
-/* A zombie child of current matching pid (0 = any); *haskid says if any matched. */
+/* A reapable child of current matching pid (0 = any); *haskid says if any matched. */
 static struct proc_struct *find_zombie_child(int pid, bool *haskid) {
     *haskid = false;
     for (struct proc_struct *proc = current->cptr; proc != NULL; proc = proc->optr) {
         if (pid == 0 || proc->pid == pid) {
             *haskid = true;
-            if (proc->state == PROC_ZOMBIE) {
+            if (reapable(proc)) {
                 return proc;
             }
         }
@@ -196,29 +279,27 @@ int do_wait(int pid, int *code_store) {
         }
     }
     if (code_store != NULL) {
-        int ret = copy_to_user(mm, code_store, &proc->exit_code, sizeof(int));
+        int code = proc->exit_code;
+        int ret = copy_to_user(mm, code_store, &code, sizeof(int));     /* may sleep */
         if (ret != 0) {
             return ret;
         }
     }
-    proc_free(proc);
+    proc_free(proc);                    /* still ours: only its parent reaps a child */
     return 0;
 }
 
 /*
- * Kill process pid and the rest of its thread group: each exits the
- * next time it leaves the kernel, and sleepers that may be interrupted
- * are woken. 0, -E_INVAL for no such process (or idle and init, which
- * cannot be killed), -E_KILLED if it is already dying.
+ * Kill process pid and the rest of its thread group, a member in exec
+ * included: each exits the next time it leaves the kernel, sleepers
+ * that may be interrupted are woken, and harts running one are
+ * interrupted. 0, -E_INVAL for no such process (or idle and init, which
+ * cannot be killed), -E_KILLED if every member was dying already.
  */
 int do_kill(int pid) {
     struct proc_struct *proc = find_proc(pid);
     if (proc == NULL || proc == idleproc || proc == initproc) {
         return -E_INVAL;
     }
-    if (proc->flags & PF_EXITING) {
-        return -E_KILLED;
-    }
-    kill_group(proc, NULL);
-    return 0;
+    return kill_group(proc, NULL) > 0 ? 0 : -E_KILLED;
 }

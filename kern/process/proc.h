@@ -97,6 +97,7 @@ int de_thread(void);
 int do_yield(void);
 int do_wait(int pid, int *code_store);
 int do_kill(int pid);
+size_t kill_ipis_sent(void);
 int do_sleep(unsigned int time);
 int do_execve(const char *name);
 int do_brk(uintptr_t addr, uintptr_t *brk_store);

@@ -163,6 +163,8 @@ static intptr_t sys_memstat(uint64_t arg[]) {
     st.total_pages = nr_total_pages();
     st.pages_allocated = nr_pages_allocated();
     st.tlb_shootdowns = tlb_shootdowns();
+    st.kill_ipis = kill_ipis_sent();
+    st.harts = ncpu;
     cow_fill_memstat(&st);
     return copy_to_user(current->mm, (void *)arg[0], &st, sizeof(st));
 }

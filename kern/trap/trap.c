@@ -85,7 +85,7 @@ static void interrupt_handler(struct trapframe *tf) {
             sched_tick();
         }
         break;
-    case IRQ_S_SOFT:                /* another hart queued work (wakeup_proc) */
+    case IRQ_S_SOFT:                /* another hart queued work, or killed what runs here */
         clear_csr(sip, SIP_SSIP);
         if (current != NULL && current == idleproc) {
             current->need_resched = 1;
@@ -177,11 +177,11 @@ static void trap_dispatch(struct trapframe *tf) {
     }
     current->tf = otf;
     if (!trap_in_kernel(tf)) {
-        if (current->flags & PF_EXITING) {
-            do_exit(-E_KILLED);
-        }
-        if (current->need_resched) {
+        if (current->need_resched && !(current->flags & PF_EXITING)) {
             schedule();
+        }
+        if (current->flags & PF_EXITING) {     /* (perhaps killed while it waited to run) */
+            do_exit(-E_KILLED);
         }
     }
 }
