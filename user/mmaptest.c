@@ -56,6 +56,8 @@ static void check_anonymous(void) {
     char *a = mmap(NULL, 3 * PGSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     assert(a != MAP_FAILED && a[0] == 0 && a[2 * PGSIZE] == 0);
     a[PGSIZE] = 42;
+    assert(madvise(a, 0, MADV_DONTNEED) == 0 && a[PGSIZE] == 42);   /* nothing, as Linux */
+    assert(madvise(a + 1, 0, MADV_DONTNEED) == -E_INVAL);
     assert(madvise(a, 3 * PGSIZE, MADV_DONTNEED) == 0 && a[PGSIZE] == 0);
     assert(munmap(a + PGSIZE, PGSIZE) == 0);            /* a hole in the middle */
     a[0] = a[2 * PGSIZE] = 1;
@@ -68,7 +70,8 @@ static void check_anonymous(void) {
     assert(mmap(NULL, PGSIZE, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0) == MAP_FAILED);
     const char *r = mmap(NULL, PGSIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     assert(r != MAP_FAILED && r[0] == 0 && r[PGSIZE - 1] == 0);   /* a read-only zero page */
-    cprintf("anonymous mapping: zero-filled, dropped, and unmapped in the middle\n");
+    cprintf("anonymous mapping: zero-filled, dropped (a length of 0 drops nothing), and "
+            "unmapped in the middle\n");
 }
 
 int main(void) {

@@ -274,23 +274,27 @@ int do_munmap(uintptr_t addr, size_t len) {
     return ret;
 }
 
-/* madvise: MADV_DONTNEED drops the pages; the other hints are accepted and ignored. */
+static bool advice_known(int advice) {
+    return advice == MADV_DONTNEED || advice == MADV_NORMAL || advice == MADV_RANDOM ||
+           advice == MADV_SEQUENTIAL || advice == MADV_WILLNEED;
+}
+
+/*
+ * madvise: MADV_DONTNEED drops the pages; the other hints are accepted
+ * and ignored, and so is a length of 0 (as Linux does). 0 or -E_INVAL,
+ * or mm_zap's error.
+ */
 int do_madvise(uintptr_t addr, size_t len, int advice) {
-    switch (advice) {
-    case MADV_DONTNEED: {
-        mmap_read_lock(current->mm);        /* a reader, as in Linux: see docs/dirtycow.md */
-        int ret = mm_zap(current->mm, addr, len);
-        mmap_read_unlock(current->mm);
-        return ret;
-    }
-    case MADV_NORMAL:
-    case MADV_RANDOM:
-    case MADV_SEQUENTIAL:
-    case MADV_WILLNEED:
-        return addr % PGSIZE == 0 ? 0 : -E_INVAL;
-    default:
+    if (addr % PGSIZE != 0 || !advice_known(advice)) {
         return -E_INVAL;
     }
+    if (advice != MADV_DONTNEED || len == 0) {
+        return 0;
+    }
+    mmap_read_lock(current->mm);            /* a reader, as in Linux: see docs/dirtycow.md */
+    int ret = mm_zap(current->mm, addr, len);
+    mmap_read_unlock(current->mm);
+    return ret;
 }
 
 /*
