@@ -56,6 +56,9 @@ static void audit_leaf(pte_t *ptep, uintptr_t va, int level, void *arg) {
     struct vma_struct *vma = find_vma(mm, va);
     struct Page *page = pte2page(pte);
     page->audit_maps++;
+    if (PageFree(page)) {
+        audit_fail("page on the free list still mapped (freed while a PTE named it)", va, pte);
+    }
     if (vma == NULL || va < vma->vm_start) {
         audit_fail("page mapped outside every area", va, pte);
     } else if (pte_is_cow(pte) && !(vma->vm_flags & VM_WRITE)) {
@@ -81,6 +84,9 @@ static void audit_table(pde_t *pdep, uintptr_t va, int level, void *arg) {
     if (!pte_page_valid(*pdep)) {
         audit_fail("page-table pointer outside RAM", va, *pdep);
         return;
+    }
+    if (PageFree(pte2page(*pdep))) {
+        audit_fail("page table on the free list still in use", va, *pdep);
     }
     pte2page(*pdep)->audit_maps++;
 }

@@ -72,6 +72,7 @@ struct Page {
 #define PG_property     1       /* head page of a free block; property = its size */
 #define PG_file         2       /* page cache of a file (kern/fs): never anonymous */
 #define PG_zero         3       /* the shared zero page (kern/mm/fault.c): never written */
+#define PG_free         4       /* with the allocator: nothing may map or use it (pmm.c) */
 
 #define SetPageReserved(page)       ((page)->flags |= (1U << PG_reserved))
 #define PageReserved(page)          (((page)->flags >> PG_reserved) & 1)
@@ -82,6 +83,9 @@ struct Page {
 #define PageFile(page)              (((page)->flags >> PG_file) & 1)
 #define SetPageZero(page)           ((page)->flags |= (1U << PG_zero))
 #define PageZero(page)              (((page)->flags >> PG_zero) & 1)
+#define SetPageFree(page)           ((page)->flags |= (1U << PG_free))
+#define ClearPageFree(page)         ((page)->flags &= ~(1U << PG_free))
+#define PageFree(page)              (((page)->flags >> PG_free) & 1)
 
 #define le2page(le, member) to_struct((le), struct Page, member)
 

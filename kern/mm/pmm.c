@@ -63,6 +63,21 @@ static void check_poison(struct Page *base, size_t n) {
     }
 }
 
+/*
+ * Mark the n pages at base as the allocator's (free) or not. PG_free is
+ * what lets the audit name a page that a PTE still maps after it was
+ * freed, and free_pages catch a page freed twice.
+ */
+static void mark_free(struct Page *base, size_t n, bool free) {
+    for (struct Page *p = base; p < base + n; p++) {
+        if (free) {
+            SetPageFree(p);
+        } else {
+            ClearPageFree(p);
+        }
+    }
+}
+
 /* n contiguous pages, or NULL: never panics, callers handle NULL. */
 struct Page *alloc_pages(size_t n) {
     bool intr_flag;
@@ -70,6 +85,7 @@ struct Page *alloc_pages(size_t n) {
     struct Page *page = failalloc_now() ? NULL : pmm_manager->alloc_pages(n);
     if (page != NULL) {
         pages_allocated += n;
+        mark_free(page, n, false);
         if (poison_on) {
             check_poison(page, n);
         }
@@ -81,10 +97,16 @@ struct Page *alloc_pages(size_t n) {
 void free_pages(struct Page *base, size_t n) {
     bool intr_flag;
     local_intr_save(intr_flag);
+    for (struct Page *p = base; p < base + n; p++) {
+        if (PageFree(p)) {
+            panic("free_pages: page 0x%lx is free already", page2pa(p));
+        }
+    }
     if (poison_on) {
         poison_pages(base, n);
     }
     pmm_manager->free_pages(base, n);
+    mark_free(base, n, true);
     local_intr_restore(intr_flag);
 }
 
@@ -122,6 +144,7 @@ static void page_init(uint64_t mem_base, uint64_t mem_size) {
             mem_base, mem_end, freemem, (int)PPN(mem_end - freemem));
     total_pages = PPN(mem_end - freemem);
     pmm_manager->init_memmap(pa2page(freemem), total_pages);
+    mark_free(pa2page(freemem), total_pages, true);
     if ((poison_on = bootarg_is("pagepoison", "", false) || bootarg_is("pagepoison", "on", false))) {
         poison_pages(pa2page(freemem), total_pages);
         cprintf("pagepoison: free pages are poisoned and checked\n");
