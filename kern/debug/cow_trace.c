@@ -4,15 +4,18 @@
 #include <bootargs.h>
 #include <string.h>
 #include <stdio.h>
+#include <spinlock.h>
+#include <console.h>
 #include <assert.h>
 
-struct trace_event *trace_active;
 int trace_classes;
 static int requested;   /* what the command line asks for; printed from trace_start */
 
-/* trace=totals: every traced event's moves, summed per event name. */
+/* trace=totals: every traced event's moves, summed per event name (under totals_lock). */
 #define MAX_EVENT_NAMES 32
 static bool summing;
+static struct lock_class totals_class = LOCK_CLASS("trace totals");
+static spinlock_t totals_lock = SPINLOCK_INIT(&totals_class);
 static struct {
     const char *name;
     uint32_t events;
@@ -138,11 +141,15 @@ void trace_print_totals(void) {
     if (!summing) {
         return;
     }
+    spin_lock(&totals_lock);
+    console_lock();
     for (int i = 0; i < MAX_EVENT_NAMES && totals[i].name != NULL; i++) {
         cprintf("cow: %d events", (int)totals[i].events);
         print_moves(&totals[i].moves, totals[i].name);
     }
+    console_unlock();
     memset(totals, 0, sizeof(totals));
+    spin_unlock(&totals_lock);
 }
 
 /*
@@ -155,14 +162,18 @@ void trace_event_end(struct trace_event *ev, enum trace_class class, const char 
                      const char *fmt, ...) {
     if (name != NULL && (trace_classes & class) && trace_active == ev) {
         if (summing) {
+            spin_lock(&totals_lock);
             add_to_totals(name, &ev->moves);
+            spin_unlock(&totals_lock);
         } else {
             va_list ap;
             va_start(ap, fmt);
+            console_lock();                 /* one line, not mixed with another hart's */
             cprintf("cow: pid %d ", current != NULL ? current->pid : -1);
             vcprintf(fmt, ap);
-            va_end(ap);
             print_moves(&ev->moves, name);
+            console_unlock();
+            va_end(ap);
         }
     }
     trace_active = ev->outer;

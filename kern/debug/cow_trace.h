@@ -3,6 +3,7 @@
 
 #include <defs.h>
 #include <memlayout.h>
+#include <cpu.h>
 
 /*
  * Tracing the COW state machines (docs/cow.md). A virtual page of one
@@ -48,7 +49,13 @@ struct trace_event {
     struct trace_event *outer;  /* the event this one interrupted */
 };
 
-extern struct trace_event *trace_active;   /* the event being tallied, or NULL */
+/*
+ * The event being tallied, or NULL: the running process's, kept in its
+ * hart's struct cpu while it runs (and in the process while it does
+ * not: proc_run), so that an event that sleeps (a fork waiting for its
+ * parent's lock) goes on on whichever hart it wakes up.
+ */
+#define trace_active (mycpu()->trace)
 extern int trace_classes;                  /* TRACE_xxx being printed (0 before the program) */
 
 void trace_init(void);

@@ -33,6 +33,10 @@ void clock_set_next_event(void) {
     sbi_set_timer(rdtime() + tick_interval);
 }
 
+uint64_t clock_usec(uint64_t time_ticks) {
+    return time_ticks / (timebase / 1000000);
+}
+
 /* Milliseconds since boot, from the time CSR. */
 uint64_t clock_msec(void) {
     return rdtime() / (timebase / 1000);

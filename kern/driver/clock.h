@@ -11,5 +11,6 @@ void clock_init(uint64_t timebase_hz);
 void clock_start(void);
 void clock_set_next_event(void);
 uint64_t clock_msec(void);
+uint64_t clock_usec(uint64_t time_ticks);    /* rdtime ticks in microseconds */
 
 #endif /* !__KERN_DRIVER_CLOCK_H__ */

@@ -19,8 +19,10 @@ struct file *fd2file(int fd) {
     return current->files[fd];
 }
 
+static struct lock_class file_lock_class = LOCK_CLASS("file");
+
 static void file_put(struct file *file) {
-    if (--file->ref == 0) {
+    if (__atomic_sub_fetch(&file->ref, 1, __ATOMIC_ACQ_REL) == 0) {
         kfree(file);
     }
 }
@@ -56,6 +58,7 @@ int do_open(const char *path, uint32_t flags) {
     file->pos = 0;
     file->flags = flags;
     file->ref = 1;
+    spin_init(&file->lock, &file_lock_class);
     current->files[fd] = file;
     return fd;
 }
@@ -65,8 +68,9 @@ int do_open(const char *path, uint32_t flags) {
  * nothing. Returns the bytes read (0 at the end), -E_BADF, or -E_FAULT
  * / -E_NO_MEM when the buffer cannot take them (nothing is written and
  * the position stays). The length comes from the position as it is
- * once the lock is held: taking the lock may sleep, and other readers
- * of the same open file may move the position meanwhile.
+ * once the locks are held: taking the address space's may sleep, and
+ * other readers of the same open file (on other harts, too) move the
+ * position; its own lock makes sizing, copying and moving it one step.
  */
 int do_read(int fd, void *buf, size_t n) {
     struct file *file = fd2file(fd);
@@ -76,6 +80,7 @@ int do_read(int fd, void *buf, size_t n) {
     struct inode *inode = file->inode;
     struct mm_struct *mm = current->mm;
     mmap_read_lock(mm);             /* one lock for the check and every piece */
+    spin_lock(&file->lock);
     n = MIN(n, inode->size - MIN(file->pos, inode->size));
     int ret = fault_in_user_locked(mm, (uintptr_t)buf, n, true);
     size_t done = 0;
@@ -86,12 +91,12 @@ int do_read(int fd, void *buf, size_t n) {
         ret = copy_to_user_locked(mm, (char *)buf + done, from, chunk);
         done += chunk;
     }
-    mmap_read_unlock(mm);
-    if (ret != 0) {
-        return ret;         /* only from the first check: the pieces cannot fail then */
+    if (ret == 0) {
+        file->pos += done;
     }
-    file->pos += done;
-    return done;
+    spin_unlock(&file->lock);
+    mmap_read_unlock(mm);
+    return ret != 0 ? ret : (int)done;
 }
 
 int do_close(int fd) {
@@ -108,7 +113,7 @@ int do_close(int fd) {
 void files_fork(struct proc_struct *to, struct proc_struct *from) {
     for (int fd = 0; fd < NOFILE; fd++) {
         if ((to->files[fd] = from->files[fd]) != NULL) {
-            to->files[fd]->ref++;
+            __atomic_fetch_add(&to->files[fd]->ref, 1, __ATOMIC_RELAXED);
         }
     }
 }

@@ -3,6 +3,7 @@
 
 #include <defs.h>
 #include <mman.h>
+#include <spinlock.h>
 
 /*
  * A tiny read-only file system: the files under user/rootfs/ are built
@@ -22,12 +23,13 @@ struct inode {
     struct Page **pages;        /* the page cache: one reference each, never dropped */
 };
 
-/* An open file: shared by the descriptors that fork copies. */
+/* An open file: shared by the descriptors that fork copies (so by processes on other harts). */
 struct file {
-    struct inode *inode;
+    struct inode *inode;        /* set at open, then read-only */
+    uint32_t flags;             /* O_xxx given to open; read-only */
+    int ref;                    /* descriptors naming it (atomic) */
+    spinlock_t lock;            /* guards pos: a read sizes, copies and moves it as one */
     size_t pos;
-    uint32_t flags;             /* O_xxx given to open */
-    int ref;
 };
 
 

@@ -19,6 +19,7 @@
 #include <power.h>
 #include <cpu.h>
 #include <spinlock.h>
+#include <lockdep.h>
 
 extern char edata[], end[];
 
@@ -44,8 +45,7 @@ void kern_init(uintptr_t hartid, uintptr_t fdt_pa) __noreturn;
 void kern_init(uintptr_t hartid, uintptr_t fdt_pa) {
     memset(edata, 0, end - edata);
     boot_hartid = hartid;
-    cpu_init(hartid);
-    lock_kernel();              /* the other harts wait for it in smp_init */
+    cpu_init(hartid);           /* the other harts wait in the SBI until smp_init */
     read_device_tree(fdt_pa);
 
     cprintf("ucore-cow: RISC-V 64 (Sv39), hart %d, %d MiB RAM at 0x%lx\n", (int)hartid,
@@ -53,6 +53,7 @@ void kern_init(uintptr_t hartid, uintptr_t fdt_pa) {
     cprintf("boot arguments: \"%s\"\n", bootargs_all());
 
     trap_init();
+    lockdep_init();
     pmm_init(boot_info.mem_base, boot_info.mem_size);
     power_init(boot_info.test_base);
     cons_init(boot_info.uart_base);
@@ -67,5 +68,6 @@ void kern_init(uintptr_t hartid, uintptr_t fdt_pa) {
     check_cow();
     clock_init(boot_info.timebase);
     smp_init();
+    init_start();
     cpu_idle();
 }

@@ -31,13 +31,16 @@ void cow_fill_memstat(struct memstat *st);   /* the COW counters of memstat() */
 struct mmu_gather;
 int cow_pt_share(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end);  /* fork, one area */
 int cow_pt_unshare(pde_t *pdep, uintptr_t va);          /* first touch: a table of its own */
-void cow_pt_drop(pde_t *pdep, struct mmu_gather *tlb);    /* let go of a shared table */
+void cow_pt_drop(pde_t *pdep, uintptr_t va, struct mmu_gather *tlb);  /* let go of a shared table */
 size_t cow_pt_tables_shared(void);                      /* leaf tables shared since boot */
 
 /* cow_audit.c: the audit */
 bool check_cow_invariants(void);             /* the full audit: every table, every count */
 void cow_audit_init(void);                   /* read audit= */
-void cow_audit_at_exit(struct mm_struct *mm);   /* the audit of one exiting address space */
+void cow_audit_begin(struct mmu_gather *tlb, struct mm_struct *areas);  /* audit this unmapping */
+void cow_audit_unmap(struct mmu_gather *tlb, uintptr_t va, pte_t pte); /* a PTE, as it goes */
+bool cow_audit_unmap_pde(struct mmu_gather *tlb, uintptr_t va, pde_t pde); /* false: malformed */
+void cow_audit_free_table(uintptr_t va, pde_t pde);                    /* a table, as it goes */
 bool cow_audit_report(void);                 /* the final verdict, once all have quit */
 
 /* cow_check.c */

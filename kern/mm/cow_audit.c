@@ -3,6 +3,8 @@
 #include <vmm.h>
 #include <bootargs.h>
 #include <fs.h>
+#include <spinlock.h>
+#include <console.h>
 #include <stdio.h>
 
 /*
@@ -13,30 +15,168 @@
  * exactly its holders: user PTEs, uses as a page table, a file's hold,
  * the kernel's hold on the zero page.
  *
- * Two sizes. The full audit (check_cow_invariants) walks the kernel's
+ * Two kinds. The full audit (check_cow_invariants) walks the kernel's
  * table and every address space and compares every page's count
- * exactly; it runs at the end of every boot. The audit at each exit
- * (cow_audit_mm) walks only the exiting address space, so it costs what
- * that process holds: it checks the rules for its PTEs, and that no page
- * it maps counts fewer holders than this space alone gives it (a missing
- * reference, or a page freed while mapped); a count too high (a leak) is
- * left to the full audit and to init's memory check.
+ * exactly; it runs at the end of every program. The audit as an address
+ * space is torn down (cow_audit_unmap and its kin, called by
+ * unmap_range and free_pgtables when an mmu_gather asks) checks each PTE
+ * as it is unmapped: the rules above, and that its page's count still
+ * includes this mapping and the page's other holds, so a missing
+ * reference shows at the exit where its mapping ends. It costs nothing
+ * beyond the unmapping itself: no second walk, no scratch state, no
+ * lock. What an exit only stops naming (a leaf table still shared with
+ * another address space, cow=pt) it does not audit: the last holder
+ * does. A count too high (a leak) is left to the full audit and to
+ * init's memory check.
  *
- * struct Page.audit_maps is scratch: zero outside an audit.
+ * struct Page.audit_maps is the full audit's scratch: zero outside it.
+ * It runs under audit_lock, with no user process left.
  */
 
-static int audit_runs, audit_problems;
-static bool audit_each_exit = true;    /* boot argument audit=off clears it */
+static struct lock_class audit_class = LOCK_CLASS("audit");
+static spinlock_t audit_lock = SPINLOCK_INIT(&audit_class);
+static int audit_runs, audit_problems;     /* atomic */
+static bool audit_each_exit = true;        /* boot argument audit=off clears it */
 
 /* Report one broken rule (the audit keeps going to show them all). */
 static void audit_fail(const char *what, uintptr_t va, pte_t pte) {
-    audit_problems++;
+    __atomic_fetch_add(&audit_problems, 1, __ATOMIC_RELAXED);
+    console_lock();
     cprintf("cow audit: %s at va 0x%lx (pte 0x%lx", what, va, pte);
     if (pte_page_valid(pte)) {
         cprintf(", ref %d", page_ref(pte2page(pte)));
     }
     cprintf(")\n");
+    console_unlock();
 }
+
+/* The holders of page the count must include besides PTEs and tables: a file's, the kernel's. */
+static int other_holds(struct Page *page) {
+    return PageZero(page) ? ZERO_PAGE_KERNEL_HOLDS : PageFile(page) ? 1 : 0;
+}
+
+/*
+ * The rules for one user leaf PTE mapping va, a valid 4 KiB leaf: its
+ * page is not free, it lies in area vma (when `areas_known`; NULL: in
+ * none) and has the rights it allows, and a writable one maps a page
+ * nobody else holds (in a shared leaf table nobody writes through it).
+ */
+static void check_leaf(const struct vma_struct *vma, bool areas_known, uintptr_t va, pte_t pte,
+                       bool in_shared) {
+    struct Page *page = pte2page(pte);
+    if (PageFree(page)) {
+        audit_fail("page on the free list still mapped (freed while a PTE named it)", va, pte);
+    }
+    if (areas_known && (vma == NULL || va < vma->vm_start)) {
+        audit_fail("page mapped outside every area", va, pte);
+    } else if (areas_known && pte_is_cow(pte) && !(vma->vm_flags & VM_WRITE)) {
+        audit_fail("COW bit in a read-only area", va, pte);
+    } else if (areas_known && pte_writable(pte) && !(vma->vm_flags & VM_WRITE)) {
+        audit_fail("writable PTE in a read-only area", va, pte);
+    }
+    if (pte_writable(pte) && pte_is_cow(pte)) {
+        audit_fail("PTE both writable and COW", va, pte);
+    }
+    if (pte_writable(pte) && !in_shared &&
+        (page_ref(page) > 1 || PageFile(page) || PageZero(page))) {
+        audit_fail("writable PTE to a shared or file page", va, pte);
+    }
+    if (!(pte & PTE_U)) {
+        audit_fail("user page without PTE_U", va, pte);
+    }
+}
+
+/* A level-1 entry naming the zero table: that table, in a writable anonymous area covering the 2 MiB. */
+static void check_zero_pde(const struct vma_struct *vma, uintptr_t va, pde_t pde) {
+    if (pte2page(pde) != get_zero_table()) {
+        audit_fail("zero-table entry naming another page", va, pde);
+    } else if (vma == NULL || !vma_fits_zero_table(vma, va)) {
+        audit_fail("zero table outside a writable anonymous area", va, pde);
+    }
+}
+
+/* ---- as an address space is torn down ---------------------------------- */
+
+/* Audit the unmapping tlb is about to do (if auditing is on), against mm's areas (or none). */
+void cow_audit_begin(struct mmu_gather *tlb, struct mm_struct *areas) {
+    if (audit_each_exit) {
+        __atomic_fetch_add(&audit_runs, 1, __ATOMIC_RELAXED);
+        tlb->audit = true;
+        tlb->areas = areas;
+        tlb->area = NULL;
+    }
+}
+
+/* The area of tlb->areas that va lies in, or NULL; va mostly ascends, so look on from the last. */
+static struct vma_struct *area_at(struct mmu_gather *tlb, uintptr_t va) {
+    list_entry_t *head = &tlb->areas->mmap_list, *le;
+    le = tlb->area != NULL && tlb->area->vm_start <= va ? &tlb->area->list_link : list_next(head);
+    for (; le != head; le = list_next(le)) {
+        struct vma_struct *vma = le2vma(le, list_link);
+        if (va < vma->vm_end) {
+            tlb->area = vma;
+            return va >= vma->vm_start ? vma : NULL;
+        }
+    }
+    return NULL;
+}
+
+/* The PTE for va is about to be unmapped: the rules, and its page's count (see the top). */
+void cow_audit_unmap(struct mmu_gather *tlb, uintptr_t va, pte_t pte) {
+    if (!pte_is_leaf(pte)) {
+        audit_fail("leaf PTE without R, W or X", va, pte);
+        return;
+    }
+    if (!pte_page_valid(pte)) {
+        audit_fail("PTE points outside RAM", va, pte);
+        return;
+    }
+    struct vma_struct *vma = tlb->areas != NULL ? area_at(tlb, va) : NULL;
+    check_leaf(vma, tlb->areas != NULL, va, pte, tlb->in_shared);
+    struct Page *page = pte2page(pte);
+    int ref = page_ref(page);
+    if (ref < 1 + other_holds(page)) {      /* this mapping (or shared table) and the others */
+        __atomic_fetch_add(&audit_problems, 1, __ATOMIC_RELAXED);
+        cprintf("cow audit: page 0x%lx has ref %d but a mapping at va 0x%lx and %d other "
+                "holds\n", page2pa(page), ref, va, other_holds(page));
+    }
+}
+
+/*
+ * The level-1 entry for va is about to be unmapped: it must name a
+ * table (the zero table only where it may). False if it is malformed
+ * (reported; unmap_range leaves it alone).
+ */
+bool cow_audit_unmap_pde(struct mmu_gather *tlb, uintptr_t va, pde_t pde) {
+    if (pde_is_shared(pde)) {
+        return true;
+    }
+    if (!pte_is_table(pde) && !pde_is_zero(pde)) {
+        audit_fail(pte_is_leaf(pde) ? "large page in user memory" : "malformed page-directory entry",
+                   va, pde);
+        return false;
+    }
+    if (!pte_page_valid(pde)) {
+        audit_fail("page-table pointer outside RAM", va, pde);
+        return false;
+    }
+    if (pde_is_zero(pde) && tlb->areas != NULL) {
+        check_zero_pde(area_at(tlb, va), va, pde);
+    }
+    return true;
+}
+
+/* A page table (the one pde names, for va) is about to be freed: its own, counted once. */
+void cow_audit_free_table(uintptr_t va, pde_t pde) {
+    struct Page *table = pte2page(pde);
+    if (PageFree(table)) {
+        audit_fail("page table on the free list still in use", va, pde);
+    } else if (page_ref(table) != 1) {
+        audit_fail("page table freed with a count other than 1", va, pde);
+    }
+}
+
+/* ---- the full audit ---------------------------------------------------- */
 
 /* What a user walk checks against: the address space, and whether the table is shared. */
 struct audit_walk {
@@ -47,35 +187,13 @@ struct audit_walk {
 /* walk_pgdir callback: the rules for one user leaf PTE *ptep mapping va (arg: audit_walk). */
 static void audit_leaf(pte_t *ptep, uintptr_t va, int level, void *arg) {
     const struct audit_walk *aw = arg;
-    struct mm_struct *mm = aw->mm;
     pte_t pte = *ptep;
     if (level != 0 || !pte_page_valid(pte)) {
         audit_fail(level != 0 ? "large page in user memory" : "PTE points outside RAM", va, pte);
         return;
     }
-    struct vma_struct *vma = find_vma(mm, va);
-    struct Page *page = pte2page(pte);
-    page->audit_maps++;
-    if (PageFree(page)) {
-        audit_fail("page on the free list still mapped (freed while a PTE named it)", va, pte);
-    }
-    if (vma == NULL || va < vma->vm_start) {
-        audit_fail("page mapped outside every area", va, pte);
-    } else if (pte_is_cow(pte) && !(vma->vm_flags & VM_WRITE)) {
-        audit_fail("COW bit in a read-only area", va, pte);
-    } else if (pte_writable(pte) && !(vma->vm_flags & VM_WRITE)) {
-        audit_fail("writable PTE in a read-only area", va, pte);
-    }
-    if (pte_writable(pte) && pte_is_cow(pte)) {
-        audit_fail("PTE both writable and COW", va, pte);
-    }
-    if (pte_writable(pte) && !aw->in_shared &&
-        (page_ref(page) > 1 || PageFile(page) || PageZero(page))) {
-        audit_fail("writable PTE to a shared or file page", va, pte);
-    }
-    if (!(pte & PTE_U)) {
-        audit_fail("user page without PTE_U", va, pte);
-    }
+    pte2page(pte)->audit_maps++;
+    check_leaf(find_vma(aw->mm, va), true, va, pte, aw->in_shared);
 }
 
 /* walk_pgdir callback: a page-table page is in use once per entry naming it. */
@@ -98,28 +216,13 @@ static void audit_bad(pte_t *ptep, uintptr_t va, int level, void *arg) {
                va, *ptep);
 }
 
-/* The holders of page the count must include besides PTEs and tables: a file's, the kernel's. */
-static int other_holds(struct Page *page) {
-    return PageZero(page) ? ZERO_PAGE_KERNEL_HOLDS : PageFile(page) ? 1 : 0;
-}
-
-/*
- * walk_pgdir callback: a level-1 entry naming the zero table. Reads of
- * its 2 MiB bypass the areas, so one writable anonymous area must cover
- * it whole (fault.c's map_zero_table).
- */
+/* walk_pgdir callback: a level-1 entry naming the zero table (fault.c's map_zero_table). */
 static void audit_zero(pde_t *pdep, uintptr_t va, int level, void *arg) {
     const struct audit_walk *aw = arg;
     (void)level;
-    struct vma_struct *vma = find_vma(aw->mm, va);
-    if (pte2page(*pdep) != get_zero_table()) {
-        audit_fail("zero-table entry naming another page", va, *pdep);
-    } else if (vma == NULL || !vma_fits_zero_table(vma, va)) {
-        audit_fail("zero table outside a writable anonymous area", va, *pdep);
-    }
+    check_zero_pde(find_vma(aw->mm, va), va, *pdep);
 }
 
-/* Count mm's tables and mappings into audit_maps, checking the rules of each PTE. */
 /*
  * walk_pgdir callback: a level-1 entry naming a shared leaf table. The
  * table counts this entry; its pages count the table once, so its leaves
@@ -127,6 +230,7 @@ static void audit_zero(pde_t *pdep, uintptr_t va, int level, void *arg) {
  */
 static void audit_shared(pde_t *pdep, uintptr_t va, int level, void *arg) {
     const struct audit_walk *aw = arg;
+    (void)level;
     if (!pte_page_valid(*pdep)) {
         audit_fail("shared-table entry outside RAM", va, *pdep);
         return;
@@ -138,9 +242,9 @@ static void audit_shared(pde_t *pdep, uintptr_t va, int level, void *arg) {
         };
         walk_leaf_table(pdep, va, &walk);
     }
-    (void)level;
 }
 
+/* Count mm's tables and mappings into audit_maps, checking the rules of each PTE. */
 static void audit_count_mm(struct mm_struct *mm) {
     const struct audit_walk aw = { mm, false };
     const struct pt_walk walk = {
@@ -149,50 +253,6 @@ static void audit_count_mm(struct mm_struct *mm) {
     };
     kva2page(mm->pgdir)->audit_maps++;
     walk_pgdir(mm->pgdir, 0, USERTOP - 1, &walk);
-}
-
-/* A page mm maps counts fewer holders than mm alone gives it (or is free). */
-static void audit_at_least(struct Page *page) {
-    if (page->audit_maps != 0 && page->ref < page->audit_maps + other_holds(page)) {
-        audit_problems++;
-        cprintf("cow audit: page 0x%lx has ref %d but %d mappings in this address space\n",
-                page2pa(page), page->ref, page->audit_maps + other_holds(page));
-    }
-    page->audit_maps = 0;
-}
-
-static void audit_at_least_leaf(pte_t *ptep, uintptr_t va, int level, void *arg) {
-    (void)va, (void)level, (void)arg;
-    if (pte_page_valid(*ptep)) {
-        audit_at_least(pte2page(*ptep));
-    }
-}
-
-static void audit_at_least_table(pde_t *pdep, uintptr_t va, int level, void *arg) {
-    audit_at_least_leaf(pdep, va, level, arg);
-}
-
-/* The second pass over a shared leaf table: the table, then its pages (once: reset to 0). */
-static void audit_at_least_shared(pde_t *pdep, uintptr_t va, int level, void *arg) {
-    if (!pte_page_valid(*pdep) || pte2page(*pdep)->audit_maps == 0) {
-        return;
-    }
-    audit_at_least_leaf(pdep, va, level, arg);
-    const struct pt_walk walk = { .leaf = audit_at_least_leaf };
-    walk_leaf_table(pdep, va, &walk);
-}
-
-/* The audit at an exit: mm's own PTEs and tables (see the top). True if all hold. */
-static bool audit_mm(struct mm_struct *mm) {
-    int before = audit_problems;
-    const struct pt_walk check = {
-        .leaf = audit_at_least_leaf, .table = audit_at_least_table, .shared = audit_at_least_shared,
-    };
-    audit_runs++;
-    audit_count_mm(mm);
-    walk_pgdir(mm->pgdir, 0, USERTOP - 1, &check);
-    audit_at_least(kva2page(mm->pgdir));
-    return audit_problems == before;
 }
 
 /* A page-cache page: the file holds one reference. */
@@ -204,10 +264,10 @@ static void audit_file_hold(struct Page *page) {
 static void audit_refcounts(void) {
     for (size_t i = 0; i < npage; i++) {
         struct Page *page = &pages[i];
-        if (!PageReserved(page) && page->ref != page->audit_maps) {
-            audit_problems++;
+        if (!PageReserved(page) && page_ref(page) != page->audit_maps) {
+            __atomic_fetch_add(&audit_problems, 1, __ATOMIC_RELAXED);
             cprintf("cow audit: page 0x%lx has ref %d but %d mappings\n",
-                    page2pa(page), page->ref, page->audit_maps);
+                    page2pa(page), page_ref(page), page->audit_maps);
         }
         page->audit_maps = 0;
     }
@@ -215,12 +275,15 @@ static void audit_refcounts(void) {
 
 /*
  * The full audit: walk every page table and compare every count. True
- * when all rules hold; otherwise prints each problem. Interrupts are
- * off, so nothing changes under the walk.
+ * when all rules hold; otherwise prints each problem. It runs when no
+ * user process is left (init, after the program; and at boot), so
+ * nothing changes under the walk.
  */
 bool check_cow_invariants(void) {
-    int before = audit_problems;
-    audit_runs++;
+    spin_lock(&audit_lock);
+    spin_lock(&mm_list_lock);
+    int before = __atomic_load_n(&audit_problems, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&audit_runs, 1, __ATOMIC_RELAXED);
     kva2page(boot_pgdir)->audit_maps++;
     const struct pt_walk kernel = { .table = audit_table, .bad = audit_bad };
     walk_pgdir(boot_pgdir, 0, ~0UL, &kernel);
@@ -234,19 +297,15 @@ bool check_cow_invariants(void) {
         audit_count_mm(le2mm(le));
     }
     audit_refcounts();
-    return audit_problems == before;
+    bool ok = __atomic_load_n(&audit_problems, __ATOMIC_RELAXED) == before;
+    spin_unlock(&mm_list_lock);
+    spin_unlock(&audit_lock);
+    return ok;
 }
 
-/* Audit at every exit unless the boot arguments say audit=off (benchmarks). */
+/* Audit at every teardown unless the boot arguments say audit=off (benchmarks). */
 void cow_audit_init(void) {
     audit_each_exit = bootarg_is("audit", "on", true);
-}
-
-/* The audit run when a user process exits, over its address space, before it drops it. */
-void cow_audit_at_exit(struct mm_struct *mm) {
-    if (audit_each_exit) {
-        audit_mm(mm);
-    }
 }
 
 /* The final verdict, printed by init once every user process is gone. */

@@ -26,12 +26,21 @@
  * share. From then on do_wp_page handles the writes, as with cow=on.
  * An exit, or an unmap of the whole 2 MiB, just drops the name
  * (cow_pt_drop); the last name unmaps the table's pages and frees it.
+ *
+ * Locking. A shared table is named by several address spaces, each
+ * under its own locks, so no one lock covers it; its count is atomic
+ * and the rules make that enough. Its entries are read (copy_table)
+ * only by a holder, and changed (take_back) only by its sole holder:
+ * while another name exists the count is above 1, and a count of 1
+ * cannot rise, since only a holder's fork can add a name, and the sole
+ * holder is the one taking it back, whose fork waits for its mm's lock.
+ * Whoever drops the count to 0 (cow_pt_release) unmaps and frees it.
  */
 
-static size_t tables_shared;    /* leaf tables shared by fork since boot */
+static size_t tables_shared;    /* leaf tables shared by fork since boot (atomic) */
 
 size_t cow_pt_tables_shared(void) {
-    return tables_shared;
+    return __atomic_load_n(&tables_shared, __ATOMIC_RELAXED);
 }
 
 /* One more address space names the leaf table *from names: *to, the child's entry. */
@@ -39,7 +48,21 @@ static void share_table(pde_t *to, pde_t *from) {
     page_ref_inc(pte2page(*from));          /* tables are not in the ppage machine */
     set_pde(from, pde_mkshared(*from));
     set_pde(to, pde_mkshared(*from));
-    tables_shared++;
+    __atomic_fetch_add(&tables_shared, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * An address space let go of its name of a shared table. The last
+ * name unmaps the table's pages (the ones left with no holder join tlb)
+ * and the table joins them, to be freed after tlb's flush.
+ */
+static void release_table(pte_t *shared, uintptr_t base, struct mmu_gather *tlb) {
+    if (page_ref_dec(kva2page(shared)) == 0) {
+        tlb->in_shared = true;
+        unmap_ptes(shared, NPTEENTRY, base, tlb);
+        tlb->in_shared = false;
+        tlb_gather_free(tlb, kva2page(shared));
+    }
 }
 
 /*
@@ -91,7 +114,11 @@ static void copy_table(pte_t *copy, const pte_t *shared) {
 /*
  * The address space whose level-1 entry *pdep (for va) names a shared
  * leaf table touches the region: give it a table of its own (see the
- * top). 0, or -E_NO_MEM with nothing changed.
+ * top). Its page_table_lock is held. 0, or -E_NO_MEM with nothing
+ * changed. If the other holders let go while it copied, it is the last
+ * and frees the shared table: with no flush, since no directory entry
+ * naming a shared table is valid, so no hart can hold a translation
+ * through it.
  */
 int cow_pt_unshare(pde_t *pdep, uintptr_t va) {
     struct trace_event ev;
@@ -111,8 +138,11 @@ int cow_pt_unshare(pde_t *pdep, uintptr_t va) {
         return -E_NO_MEM;
     }
     copy_table(copy, shared);
-    page_ref_dec(table);
     set_pde(pdep, pte_mktable(PPN(PADDR(copy))));
+    struct mmu_gather tlb;
+    tlb_gather_mmu(&tlb, NULL);
+    release_table(shared, base, &tlb);
+    tlb_finish_mmu(&tlb);
     trace_end(&ev, TRACE_COW, "pt-copy", "copied the leaf table at 0x%lx", base);
     return 0;
 }
@@ -123,12 +153,8 @@ int cow_pt_unshare(pde_t *pdep, uintptr_t va) {
  * unmaps every page of the table; the pages left with no holder and
  * the table itself are gathered into tlb, freed after its flush.
  */
-void cow_pt_drop(pde_t *pdep, struct mmu_gather *tlb) {
+void cow_pt_drop(pde_t *pdep, uintptr_t va, struct mmu_gather *tlb) {
     pte_t *shared = pde2table(*pdep);
     set_pde(pdep, 0);
-    tlb->flush = true;
-    if (page_ref_dec(kva2page(shared)) == 0) {
-        unmap_ptes(shared, NPTEENTRY, tlb);
-        tlb_gather_free(tlb, kva2page(shared));
-    }
+    release_table(shared, ROUNDDOWN(va, PT_SPAN(1)), tlb);
 }

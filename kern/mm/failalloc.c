@@ -1,4 +1,5 @@
 #include <pmm.h>
+#include <spinlock.h>
 #include <bootargs.h>
 #include <string.h>
 #include <stdio.h>
@@ -22,8 +23,14 @@ struct injection {
 };
 static struct injection inject;     /* now (the failalloc system call changes it) */
 static struct injection asked;      /* as failalloc= asked, from each program's start */
+static struct lock_class failalloc_class = LOCK_CLASS("failalloc");
+static spinlock_t failalloc_lock = SPINLOCK_INIT(&failalloc_class);    /* guards inject */
 
-bool failalloc_armed;       /* counting: allocations go through failalloc_hit */
+/*
+ * Counting: allocations go through failalloc_hit (atomic: read without
+ * the lock, so that an idle failalloc costs one load).
+ */
+bool failalloc_armed;
 
 /* Read failalloc= (see above); a malformed value is reported and ignored. */
 void failalloc_init(void) {
@@ -54,13 +61,15 @@ void failalloc_init(void) {
 
 /* A program starts: count its allocations for failalloc=, from 0. */
 void failalloc_arm(void) {
+    spin_lock(&failalloc_lock);
     inject = asked;
-    failalloc_armed = inject.mode != FAIL_NONE;
+    __atomic_store_n(&failalloc_armed, inject.mode != FAIL_NONE, __ATOMIC_RELAXED);
+    spin_unlock(&failalloc_lock);
 }
 
 /* The program is over: nothing fails on purpose until the next failalloc_arm. */
 void failalloc_disarm(void) {
-    failalloc_armed = false;
+    __atomic_store_n(&failalloc_armed, false, __ATOMIC_RELAXED);
 }
 
 /* Print what was counted and failed since failalloc_arm, if anything was. */
@@ -83,14 +92,22 @@ int do_failalloc(long n) {
     if (n < 0) {
         return -E_INVAL;
     }
+    spin_lock(&failalloc_lock);
     inject.mode = n > 0 ? FAIL_NTH : FAIL_NONE;
     inject.n = inject.count + n;
-    failalloc_armed = n > 0;
+    __atomic_store_n(&failalloc_armed, n > 0, __ATOMIC_RELAXED);
+    spin_unlock(&failalloc_lock);
     return 0;
 }
 
-/* Count one allocation; should it fail on purpose? */
+/*
+ * Count one allocation; should it fail on purpose? (With several harts
+ * allocating at once, which of them gets the Nth is up to the race: a
+ * failalloc=N boot is exact for a program that allocates from one
+ * thread at a time, as the sweeps of make stress do on one hart.)
+ */
 bool failalloc_hit(void) {
+    spin_lock(&failalloc_lock);
     inject.count++;
     bool fail;
     switch (inject.mode) {
@@ -106,6 +123,7 @@ bool failalloc_hit(void) {
         break;
     }
     inject.failed += fail;
+    spin_unlock(&failalloc_lock);
     return fail;
 }
 

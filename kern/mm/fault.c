@@ -264,13 +264,13 @@ static int do_fault(struct vma_struct *vma, uintptr_t va, uint32_t flags,
 
 /*
  * Make the access described by flags (FAULT_xxx) at addr possible; mm's
- * lock is held. Returns 0 or VM_FAULT_WRITE (a write broke COW) when the
- * access can be retried, -E_FAULT when no area allows it (a user access
- * then kills the program), -E_NO_MEM when it is allowed but memory ran
- * out.
+ * lock is held (for reading at least) and its page_table_lock too.
+ * Returns 0 or VM_FAULT_WRITE (a write broke COW) when the access can be
+ * retried, -E_FAULT when no area allows it (a user access then kills the
+ * program), -E_NO_MEM when it is allowed but memory ran out.
  */
-int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags) {
-    assert(rwsem_is_locked(&mm->mmap_lock));
+int handle_mm_fault_locked(struct mm_struct *mm, uintptr_t addr, uint32_t flags) {
+    assert(rwsem_is_locked(&mm->mmap_lock) && pt_locked(mm));
     struct vma_struct *vma = find_vma(mm, addr);
     if (vma == NULL || addr < vma->vm_start || !vma_allows(vma, flags)) {
         return -E_FAULT;
@@ -294,6 +294,14 @@ int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags) {
     }
     tlb_invalidate_local(va);           /* a spurious fault: this hart's TLB was stale */
     return 0;
+}
+
+/* handle_mm_fault_locked, taking the page_table_lock itself (mm's lock is held). */
+int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags) {
+    pt_lock(mm);
+    int ret = handle_mm_fault_locked(mm, addr, flags);
+    pt_unlock(mm);
+    return ret;
 }
 
 /*

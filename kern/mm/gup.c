@@ -36,17 +36,27 @@ static void gup_trace(uintptr_t addr, int retry, const char *what) {
     }
 }
 
-/* The page at addr if the PTE allows this lookup, else NULL (then fault it in). */
+/*
+ * The page at addr if the PTE allows this lookup, with a reference the
+ * caller drops; else NULL (then fault it in). The look and the hold are
+ * made under the page_table_lock, so the page cannot go meanwhile.
+ */
 static struct Page *follow_page(struct vma_struct *vma, uintptr_t addr, uint32_t foll_flags) {
-    pte_t *ptep = get_pte(vma->vm_mm->pgdir, addr, false);
-    if (ptep == NULL || !pte_present(*ptep)) {
-        return NULL;
+    struct mm_struct *mm = vma->vm_mm;
+    struct Page *page = NULL;
+    pt_lock(mm);
+    pte_t *ptep = get_pte(mm->pgdir, addr, false);
+    if (ptep != NULL && pte_present(*ptep)) {
+        page = pte2page(*ptep);
+        if ((foll_flags & FOLL_WRITE) && !pte_writable(*ptep) &&
+            !dirtycow->can_follow_write(*ptep, page, vma, foll_flags)) {
+            page = NULL;
+        }
     }
-    struct Page *page = pte2page(*ptep);
-    if ((foll_flags & FOLL_WRITE) && !pte_writable(*ptep) &&
-        !dirtycow->can_follow_write(*ptep, page, vma, foll_flags)) {
-        return NULL;
+    if (page != NULL) {
+        page_ref_inc(page);
     }
+    pt_unlock(mm);
     return page;
 }
 
@@ -104,7 +114,7 @@ struct Page *get_user_page(struct mm_struct *mm, uintptr_t addr, uint32_t foll_f
     assert(rwsem_is_locked(&mm->mmap_lock));
     for (int retry = 0;; retry++) {
         gup_resched(addr, retry);
-        if (current->flags & PF_EXITING) {     /* (Linux: fatal_signal_pending) */
+        if (proc_killed(current)) {            /* (Linux: fatal_signal_pending) */
             *err = -E_KILLED;
             return NULL;
         }
@@ -118,7 +128,6 @@ struct Page *get_user_page(struct mm_struct *mm, uintptr_t addr, uint32_t foll_f
         if (page != NULL) {
             gup_trace(addr, retry, PageFile(page) ? "follow_page -> the FILE's page"
                                                   : "follow_page -> a private page");
-            page_ref_inc(page);
             return page;
         }
         gup_trace(addr, retry, "follow_page -> nothing usable");

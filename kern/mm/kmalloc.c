@@ -3,7 +3,7 @@
 #include <list.h>
 #include <string.h>
 #include <stdio.h>
-#include <sync.h>
+#include <spinlock.h>
 
 /*
  * Small objects come from slabs: a page cut into equal slots of one size
@@ -30,6 +30,9 @@ struct free_slot {
     struct free_slot *next;
 };
 
+/* Under kmalloc_lock (lock order: before the page allocator's). */
+static struct lock_class kmalloc_class = LOCK_CLASS("kmalloc");
+static spinlock_t kmalloc_lock = SPINLOCK_INIT(&kmalloc_class);
 static list_entry_t partial[NCLASS];   /* slabs with at least one free slot */
 static size_t bytes_in_use;            /* handed out, rounded to class / pages */
 
@@ -106,9 +109,8 @@ void *kmalloc(size_t size) {
     if (size == 0) {
         return NULL;
     }
-    bool intr_flag;
     void *p = NULL;
-    local_intr_save(intr_flag);
+    spin_lock(&kmalloc_lock);
     if (size <= (1U << MAX_CLASS_SHIFT)) {
         p = slab_alloc(size);
     } else {
@@ -120,7 +122,7 @@ void *kmalloc(size_t size) {
             p = page2kva(page);
         }
     }
-    local_intr_restore(intr_flag);
+    spin_unlock(&kmalloc_lock);
     return p;
 }
 
@@ -128,8 +130,7 @@ void kfree(void *objp) {
     if (objp == NULL) {
         return;
     }
-    bool intr_flag;
-    local_intr_save(intr_flag);
+    spin_lock(&kmalloc_lock);
     if ((uintptr_t)objp % PGSIZE != 0) {
         slab_free(objp);
     } else {
@@ -138,12 +139,15 @@ void kfree(void *objp) {
         bytes_in_use -= n * PGSIZE;
         free_pages(page, n);
     }
-    local_intr_restore(intr_flag);
+    spin_unlock(&kmalloc_lock);
 }
 
 /* Bytes currently handed out by kmalloc (rounded up to slots and pages). */
 size_t kmalloc_bytes(void) {
-    return bytes_in_use;
+    spin_lock(&kmalloc_lock);
+    size_t bytes = bytes_in_use;
+    spin_unlock(&kmalloc_lock);
+    return bytes;
 }
 
 /* Allocate objects of every class and a large one, free them, expect no trace. */

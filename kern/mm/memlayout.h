@@ -61,11 +61,12 @@ typedef uintptr_t pde_t;
  * processes, so `ref` is the source of truth for "shared or not".
  */
 struct Page {
-    int ref;                    /* mappings + kernel holds */
-    int audit_maps;             /* scratch for check_cow_invariants() */
-    uint32_t flags;             /* PG_xxx below */
-    unsigned int property;      /* free block size (head page of a free block) */
-    list_entry_t page_link;     /* link in the free list */
+    int ref;                    /* mappings + kernel holds (atomic: pmm.h's page_ref_*) */
+    int audit_maps;             /* the audit's scratch (audit_lock, cow_audit.c) */
+    uint32_t flags;             /* PG_xxx below: changed only by whoever owns the page */
+    unsigned int property;      /* free block size (head page of a free block; pmm_lock) */
+    list_entry_t page_link;     /* in the free list (pmm_lock), a hart's page cache (its
+                                   lock), or an unmapping's mmu_gather (its owner's) */
 };                              /* 32 bytes: pages[] is indexed with a shift */
 
 #define PG_reserved     0       /* kernel or firmware owns it: never allocatable */

@@ -1,5 +1,6 @@
 #include <vmm.h>
 #include <pgtable.h>
+#include <cow.h>
 #include <proc.h>
 #include <fs.h>
 #include <mman.h>
@@ -100,16 +101,19 @@ int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len) {
     if (!user_range(addr, len, &start, &end)) {
         return -E_INVAL;
     }
-    if (unshare_partial(mm->pgdir, start, end) != 0) {
-        return -E_NO_MEM;
+    pt_lock(mm);
+    int ret = unshare_partial(mm->pgdir, start, end);
+    pt_unlock(mm);
+    if (ret != 0) {
+        return ret;
     }
     struct vma_struct *vma;
     struct mmu_gather tlb;
     struct trace_event ev;
-    int ret = 0;
     uintptr_t from = start;
     trace_begin(&ev);
     tlb_gather_mmu(&tlb, mm->pgdir);
+    cow_audit_begin(&tlb, NULL);            /* (the areas are cut first: no area rules) */
     while ((vma = find_vma(mm, start)) != NULL && vma->vm_start < end) {
         uintptr_t lo = MAX(start, vma->vm_start), hi = MIN(end, vma->vm_end);
         if (vma->vm_start < lo && hi < vma->vm_end) {
@@ -133,7 +137,9 @@ int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len) {
         start = hi;
     }
     if (ret == 0) {
+        pt_lock(mm);
         unmap_range(&tlb, from, end);       /* the pages, in one pass */
+        pt_unlock(mm);
         tlb_finish_mmu(&tlb);               /* freed once no hart can reach them */
     }
     unmap_trace_end(&ev, "munmap", &tlb);
@@ -144,14 +150,18 @@ int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len) {
  * madvise(MADV_DONTNEED): drop the pages of [addr, addr + len) but keep
  * the areas; the next touch faults in a fresh page (zeroed, or the
  * file's). Returns 0, -E_INVAL, or -E_NO_MEM if part of the range is
- * not mapped (the mapped parts are still dropped), as Linux does.
+ * not mapped (the mapped parts are still dropped), as Linux does. The
+ * mm's lock is held only for reading: other threads fault beside it, so
+ * its page_table_lock covers the work on the page table.
  */
 int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len) {
     uintptr_t start, end;
     if (addr % PGSIZE != 0 || !user_range(addr, len, &start, &end)) {
         return -E_INVAL;
     }
+    pt_lock(mm);
     if (unshare_partial(mm->pgdir, start, end) != 0) {
+        pt_unlock(mm);
         return -E_NO_MEM;
     }
     int ret = 0;
@@ -161,6 +171,7 @@ int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len) {
     struct trace_event ev;
     trace_begin(&ev);
     tlb_gather_mmu(&tlb, mm->pgdir);
+    cow_audit_begin(&tlb, mm);
     while (va < end && (vma = find_vma(mm, va)) != NULL && vma->vm_start < end) {
         if (va < vma->vm_start) {
             ret = -E_NO_MEM;
@@ -168,6 +179,7 @@ int mm_zap(struct mm_struct *mm, uintptr_t addr, size_t len) {
         va = MIN(end, vma->vm_end);
     }
     unmap_range(&tlb, start, end);          /* gaps hold no pages */
+    pt_unlock(mm);
     tlb_finish_mmu(&tlb);
     char what[40];
     snprintf(what, sizeof(what), "madvise(DONTNEED) at 0x%lx", start);

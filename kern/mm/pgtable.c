@@ -85,10 +85,14 @@ struct Page *get_page(pde_t *pgdir, uintptr_t va, pte_t **ptep_store) {
 }
 
 /*
- * Clear the present PTE *ptep: its page loses a reference, and at zero
- * it is gathered into tlb, to be freed after the flush.
+ * Clear the present PTE *ptep (for va): its page loses a reference, and
+ * at zero it is gathered into tlb, to be freed after the flush. The
+ * audit, if tlb asks for it, checks the PTE first.
  */
-static void zap_pte(pte_t *ptep, struct mmu_gather *tlb) {
+static void zap_pte(pte_t *ptep, uintptr_t va, struct mmu_gather *tlb) {
+    if (tlb->audit) {
+        cow_audit_unmap(tlb, va, *ptep);
+    }
     struct Page *page = pte2page(*ptep);
     set_pte(ptep, 0);
     tlb->unmapped++;
@@ -170,13 +174,14 @@ static uintptr_t next_leaf_table(uintptr_t va) {
 }
 
 /*
- * Clear the present PTEs among ptes[0..n): their pages lose a reference
- * each, and those left with none are gathered into tlb.
+ * Clear the present PTEs among ptes[0..n), ptes[0] mapping va: their
+ * pages lose a reference each, and those left with none are gathered
+ * into tlb.
  */
-void unmap_ptes(pte_t *ptes, size_t n, struct mmu_gather *tlb) {
+void unmap_ptes(pte_t *ptes, size_t n, uintptr_t va, struct mmu_gather *tlb) {
     for (size_t i = 0; i < n; i++) {
         if (pte_present(ptes[i])) {
-            zap_pte(&ptes[i], tlb);
+            zap_pte(&ptes[i], va + i * PGSIZE, tlb);
         }
     }
 }
@@ -219,6 +224,9 @@ void unmap_range(struct mmu_gather *tlb, uintptr_t start, uintptr_t end) {
         if (pdep == NULL || !(pte_present(*pdep) || pde_is_shared(*pdep))) {
             continue;
         }
+        if (tlb->audit && !cow_audit_unmap_pde(tlb, va, *pdep)) {
+            continue;                   /* malformed: reported, and never followed */
+        }
         if (pde_is_zero(*pdep)) {
             set_pde(pdep, 0);
             tlb->flush = true;
@@ -226,10 +234,10 @@ void unmap_range(struct mmu_gather *tlb, uintptr_t start, uintptr_t end) {
         }
         if (pde_is_shared(*pdep)) {
             assert(va % PT_SPAN(1) == 0 && next - va == PT_SPAN(1));
-            cow_pt_drop(pdep, tlb);
+            cow_pt_drop(pdep, va, tlb);
             continue;
         }
-        unmap_ptes(&pde2table(*pdep)[PX(0, va)], (next - va) / PGSIZE, tlb);
+        unmap_ptes(&pde2table(*pdep)[PX(0, va)], (next - va) / PGSIZE, va, tlb);
     }
 }
 
@@ -304,9 +312,11 @@ void walk_leaf_table(pde_t *pdep, uintptr_t va, const struct pt_walk *walk) {
     walk_table(pde2table(*pdep), 0, ROUNDDOWN(va, PT_SPAN(1)), 0, ~0UL, walk);
 }
 
-/* walk_pgdir's table callback for free_pgtables: free the table below. */
+/* walk_pgdir's table callback for free_pgtables: free the table below (audited if arg). */
 static void free_table(pde_t *pdep, uintptr_t va, int level, void *arg) {
-    (void)va, (void)arg;
+    if (arg != NULL) {
+        cow_audit_free_table(va, *pdep);
+    }
     free_page(pte2page(*pdep));
     if (level == 1) {
         set_pde(pdep, 0);
@@ -317,11 +327,12 @@ static void free_table(pde_t *pdep, uintptr_t va, int level, void *arg) {
 
 /*
  * Free the page-table pages that map [start, end); they must map nothing
- * any more (unmap_range has run). Leaf tables are not searched for leaves.
+ * any more (unmap_range has run). Leaf tables are not searched for
+ * leaves. With audit, each table's count is checked as it goes.
  */
-void free_pgtables(pde_t *pgdir, uintptr_t start, uintptr_t end) {
+void free_pgtables(pde_t *pgdir, uintptr_t start, uintptr_t end, bool audit) {
     assert(start % PGSIZE == 0 && end % PGSIZE == 0 && USER_ACCESS(start, end));
-    const struct pt_walk walk = { .table = free_table };
+    const struct pt_walk walk = { .table = free_table, .arg = audit ? pgdir : NULL };
     walk_pgdir(pgdir, start, end - 1, &walk);
 }
 

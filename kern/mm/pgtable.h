@@ -58,6 +58,11 @@ struct mmu_gather {
     size_t unmapped, freed;     /* PTEs cleared; pages left with no holder */
     bool flush;                 /* some entry was cleared: the TLBs must forget it */
     list_entry_t pages;         /* to free after the flush (through page_link) */
+    /* The audit as it goes (cow_audit.c), if `audit` is set: */
+    bool audit;
+    struct mm_struct *areas;    /* check each PTE against these areas (NULL: do not) */
+    struct vma_struct *area;    /* the area found last */
+    bool in_shared;             /* the entries are a shared leaf table's (cow=pt) */
 };
 
 /* tlb.c: drop cached translations of pgdir on every hart that may hold them */
@@ -68,13 +73,12 @@ void tlb_invalidate(pde_t *pgdir, uintptr_t va);                /* of one page *
 void tlb_flush_all(pde_t *pgdir);                               /* ... all of them */
 void tlb_invalidate_local(uintptr_t va);                        /* this hart's only */
 void tlb_init(void);
-void tlb_catch_up(void);                /* on getting the kernel lock: a flush left for us */
 size_t tlb_shootdowns(void);                                    /* remote flushes since boot */
 
-void unmap_ptes(pte_t *ptes, size_t n, struct mmu_gather *tlb);
+void unmap_ptes(pte_t *ptes, size_t n, uintptr_t va, struct mmu_gather *tlb);  /* ptes[0] maps va */
 int unshare_partial(pde_t *pgdir, uintptr_t start, uintptr_t end);  /* before unmapping */
 void unmap_range(struct mmu_gather *tlb, uintptr_t start, uintptr_t end);
-void free_pgtables(pde_t *pgdir, uintptr_t start, uintptr_t end);   /* tables must be empty */
+void free_pgtables(pde_t *pgdir, uintptr_t start, uintptr_t end, bool audit);  /* must be empty */
 int copy_range(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, bool share);
 
 /* What walk_pgdir calls for each present entry (any may be NULL); arg is passed on. */

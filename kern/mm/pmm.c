@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <error.h>
 #include <riscv.h>
-#include <sync.h>
+#include <spinlock.h>
 #include <bootargs.h>
 
 /* One struct Page per page of RAM; pages[i] describes ppn nbase + i. */
@@ -19,7 +19,23 @@ uintptr_t boot_pgdir_pa;
 const struct pmm_manager *pmm_manager;
 
 static size_t total_pages;          /* pages given to the allocator */
-static size_t pages_allocated;      /* successful allocations since boot, in pages */
+static size_t pages_allocated;      /* successful allocations since boot, in pages (atomic) */
+
+/*
+ * The pmm_manager's lists are under pmm_lock. In front of them each
+ * hart keeps a cache of free single pages (struct cpu's page_cache,
+ * under its own lock, which only its hart takes, but for the moment
+ * memory runs out and every cache is emptied): most allocations and
+ * frees of one page never wait for another hart. A cache is refilled
+ * and emptied PAGE_CACHE_BATCH pages at a time and holds at most
+ * PAGE_CACHE_HIGH. Lock order: a cache, then pmm_lock.
+ */
+#define PAGE_CACHE_BATCH 16
+#define PAGE_CACHE_HIGH  64
+static struct lock_class pmm_lock_class = LOCK_CLASS("pmm");
+static struct lock_class page_cache_class = LOCK_CLASS("page_cache");
+static spinlock_t pmm_lock = SPINLOCK_INIT(&pmm_lock_class);
+static bool caches_on;              /* not during the boot self-checks: first fit is exact there */
 
 extern char etext[], erodata[], end[];
 
@@ -78,40 +94,119 @@ static void mark_free(struct Page *base, size_t n, bool free) {
     }
 }
 
+/* n contiguous free pages from the manager's lists (still marked free), or NULL. */
+static struct Page *global_alloc(size_t n) {
+    spin_lock(&pmm_lock);
+    struct Page *page = pmm_manager->alloc_pages(n);
+    spin_unlock(&pmm_lock);
+    return page;
+}
+
+/* Give n free pages back to the manager's lists. */
+static void global_free(struct Page *base, size_t n) {
+    spin_lock(&pmm_lock);
+    pmm_manager->free_pages(base, n);
+    mark_free(base, n, true);           /* (the manager clears a page's flags) */
+    spin_unlock(&pmm_lock);
+}
+
+/* Move up to n pages from cache c to the manager's lists (c's lock held). */
+static void cache_drain(struct page_cache *c, size_t n) {
+    while (n-- > 0 && c->count > 0) {
+        list_entry_t *le = list_next(&c->pages);
+        list_del(le);
+        c->count--;
+        global_free(le2page(le, page_link), 1);
+    }
+}
+
+/* A page from this hart's cache, refilled from the lists if empty; or NULL. */
+static struct Page *cache_alloc(void) {
+    struct page_cache *c = &mycpu()->page_cache;
+    struct Page *page;
+    spin_lock(&c->lock);
+    while (c->count < PAGE_CACHE_BATCH && (page = global_alloc(1)) != NULL) {
+        list_add_before(&c->pages, &page->page_link);
+        c->count++;
+    }
+    page = NULL;
+    if (c->count > 0) {
+        list_entry_t *le = list_next(&c->pages);
+        list_del(le);
+        c->count--;
+        page = le2page(le, page_link);
+    }
+    spin_unlock(&c->lock);
+    return page;
+}
+
+/* Keep a freed page in this hart's cache, emptying part of it when it is full. */
+static void cache_free(struct Page *page) {
+    struct page_cache *c = &mycpu()->page_cache;
+    spin_lock(&c->lock);
+    mark_free(page, 1, true);
+    list_add(&c->pages, &page->page_link);
+    if (++c->count > PAGE_CACHE_HIGH) {
+        cache_drain(c, PAGE_CACHE_BATCH);
+    }
+    spin_unlock(&c->lock);
+}
+
+/* Memory ran out: every hart's cached pages go back to the lists. */
+static void drain_all_caches(void) {
+    for_each_cpu(cpu) {
+        spin_lock(&cpu->page_cache.lock);
+        cache_drain(&cpu->page_cache, cpu->page_cache.count);
+        spin_unlock(&cpu->page_cache.lock);
+    }
+}
+
 /* n contiguous pages, or NULL: never panics, callers handle NULL. */
 struct Page *alloc_pages(size_t n) {
-    bool intr_flag;
-    local_intr_save(intr_flag);
-    struct Page *page = failalloc_now() ? NULL : pmm_manager->alloc_pages(n);
+    if (failalloc_now()) {
+        return NULL;
+    }
+    struct Page *page = n == 1 && caches_on ? cache_alloc() : global_alloc(n);
+    if (page == NULL && caches_on) {
+        drain_all_caches();
+        page = global_alloc(n);
+    }
     if (page != NULL) {
-        pages_allocated += n;
+        __atomic_fetch_add(&pages_allocated, n, __ATOMIC_RELAXED);
         mark_free(page, n, false);
         if (poison_on) {
             check_poison(page, n);
         }
     }
-    local_intr_restore(intr_flag);
     return page;
 }
 
 void free_pages(struct Page *base, size_t n) {
-    bool intr_flag;
-    local_intr_save(intr_flag);
     for (struct Page *p = base; p < base + n; p++) {
         if (PageFree(p)) {
             panic("free_pages: page 0x%lx is free already", page2pa(p));
         }
+        set_page_ref(p, 0);             /* (a table's or the kernel's hold goes with it) */
     }
     if (poison_on) {
         poison_pages(base, n);
     }
-    pmm_manager->free_pages(base, n);
-    mark_free(base, n, true);
-    local_intr_restore(intr_flag);
+    if (n == 1 && caches_on) {
+        cache_free(base);
+    } else {
+        global_free(base, n);
+    }
 }
 
+/* Free pages: on the lists and in every hart's cache (exact when nothing else runs). */
 size_t nr_free_pages(void) {
-    return pmm_manager->nr_free_pages();
+    spin_lock(&pmm_lock);
+    size_t n = pmm_manager->nr_free_pages();
+    spin_unlock(&pmm_lock);
+    for_each_cpu(cpu) {
+        n += __atomic_load_n(&cpu->page_cache.count, __ATOMIC_RELAXED);
+    }
+    return n;
 }
 
 size_t nr_total_pages(void) {
@@ -119,7 +214,7 @@ size_t nr_total_pages(void) {
 }
 
 size_t nr_pages_allocated(void) {
-    return pages_allocated;
+    return __atomic_load_n(&pages_allocated, __ATOMIC_RELAXED);
 }
 
 /*
@@ -182,7 +277,8 @@ void *boot_map_mmio(uintptr_t pa, size_t size) {
  * (cpu->pgdir_pa), which is what TLB shootdown relies on (tlb.c).
  */
 void load_pgdir(uintptr_t pgdir_pa) {
-    mycpu()->pgdir_pa = pgdir_pa;
+    __atomic_store_n(&mycpu()->pgdir_pa, pgdir_pa, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);   /* before the walks: see tlb.c's top */
     write_csr(satp, SATP_SV39 | (pgdir_pa >> PGSHIFT));
     sfence_vma();
 }
@@ -214,6 +310,11 @@ void pmm_init(uint64_t mem_base, uint64_t mem_size) {
     init_pmm_manager();
     page_init(mem_base, mem_size);
     check_alloc_page();
+    for_each_cpu(cpu) {
+        spin_init(&cpu->page_cache.lock, &page_cache_class);
+        list_init(&cpu->page_cache.pages);
+    }
+    caches_on = true;
     setup_boot_pgdir(mem_base);
     check_pgdir();
     check_boot_pgdir();

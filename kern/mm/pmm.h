@@ -57,9 +57,9 @@ int do_failalloc(long n);                                    /* the nth allocati
 void failalloc_report(void);                                 /* print how many were counted, failed */
 extern bool failalloc_armed;
 
-/* Should this allocation fail on purpose? (One test while failalloc is idle.) */
+/* Should this allocation fail on purpose? (One load while failalloc is idle.) */
 static inline bool failalloc_now(void) {
-    return failalloc_armed && failalloc_hit();
+    return __atomic_load_n(&failalloc_armed, __ATOMIC_RELAXED) && failalloc_hit();
 }
 
 /* pmm_check.c: boot self-tests */
@@ -109,22 +109,45 @@ static inline pte_t *pde2table(pde_t pde) {
     return KADDR(PTE_ADDR(pde));
 }
 
-/* The reference count as it is: page tables, kernel holds (not traced). */
-static inline int page_ref(struct Page *page) { return page->ref; }
-static inline void set_page_ref(struct Page *page, int val) { page->ref = val; }
-static inline int page_ref_inc(struct Page *page) { return ++page->ref; }
-static inline int page_ref_dec(struct Page *page) { return --page->ref; }
+/*
+ * The reference count (struct Page.ref) is atomic: harts running
+ * different address spaces map, unmap and copy the same page at once
+ * (fork in one process while another exits, say). Each change is one
+ * atomic read-modify-write that returns the new count, so exactly one
+ * hart sees it reach 0, and that one frees the page (after the TLB
+ * flush: pgtable.h's mmu_gather).
+ */
+
+/* The count as it is now (another hart may change it the next moment). */
+static inline int page_ref(struct Page *page) {
+    return __atomic_load_n(&page->ref, __ATOMIC_ACQUIRE);
+}
+
+/* Set the count of a page nobody else can see yet (just allocated, or at boot). */
+static inline void set_page_ref(struct Page *page, int val) {
+    __atomic_store_n(&page->ref, val, __ATOMIC_RELEASE);
+}
+
+/* A kernel hold or a page table's: one more (not traced). Returns the new count. */
+static inline int page_ref_inc(struct Page *page) {
+    return __atomic_add_fetch(&page->ref, 1, __ATOMIC_ACQ_REL);
+}
+
+/* ... one fewer (not traced); the caller frees the page at 0. */
+static inline int page_ref_dec(struct Page *page) {
+    return __atomic_sub_fetch(&page->ref, 1, __ATOMIC_ACQ_REL);
+}
 
 /* A user PTE now maps page: it gains a reference (traced). Returns the new count. */
 static inline int page_ref_map(struct Page *page) {
-    int ref = ++page->ref;
+    int ref = page_ref_inc(page);
     trace_pmove(ref - 1, ref);
     return ref;
 }
 
 /* A user PTE no longer maps page: it loses a reference (traced); the caller frees it at 0. */
 static inline int page_ref_unmap(struct Page *page) {
-    int ref = --page->ref;
+    int ref = page_ref_dec(page);
     trace_pmove(ref + 1, ref);
     return ref;
 }

@@ -18,13 +18,19 @@
  * before the change is relied on: before the page is shared with a
  * child, freed, or reused. This hart uses sfence.vma; the others get a
  * remote sfence.vma from the SBI (RFENCE), which returns only when they
- * have done it. The caller holds the kernel lock, so no hart can load
- * the table meanwhile.
+ * have done it (OpenSBI asks them with machine-mode interrupts, which a
+ * hart takes even with its own interrupts off, inside a spinlock).
+ *
+ * A hart may load the table just after the harts running it were
+ * counted: it then walks the table as changed, because the change (a
+ * PTE store) comes before the count and its load of the table (a store
+ * to its cpu->pgdir_pa) before its walks, each side with a full fence
+ * between (the store-load order RVWMO would not give by itself).
  *
  * trace=tlb prints each shootdown; memstat() counts them.
  */
 
-static size_t shootdowns;
+static size_t shootdowns;       /* atomic */
 static bool tracing;
 
 void tlb_init(void) {
@@ -32,7 +38,7 @@ void tlb_init(void) {
 }
 
 size_t tlb_shootdowns(void) {
-    return shootdowns;
+    return __atomic_load_n(&shootdowns, __ATOMIC_RELAXED);
 }
 
 /* Is pgdir the page table this hart is using now? */
@@ -40,44 +46,20 @@ static bool pgdir_is_active(pde_t *pgdir) {
     return PADDR(pgdir) == mycpu()->pgdir_pa;
 }
 
-/* The other harts running pgdir now (bit i: hart i). */
+/* The other harts running pgdir now (bit i: hart i); the caller has just changed a PTE. */
 static unsigned long harts_running(pde_t *pgdir) {
     unsigned long mask = 0;
     if (__atomic_load_n(&ncpu, __ATOMIC_RELAXED) == 1) {
         return 0;                       /* one hart: nobody else to ask */
     }
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);   /* the PTE store before the loads: see the top */
     for_each_cpu(c) {
-        if (c->started && c != mycpu() && c->pgdir_pa == PADDR(pgdir)) {
+        if (c->started && c != mycpu() &&
+            __atomic_load_n(&c->pgdir_pa, __ATOMIC_RELAXED) == PADDR(pgdir)) {
             mask |= cpu_bit(c);
         }
     }
     return mask;
-}
-
-/*
- * A hart waiting for the kernel lock, which we hold, cannot return to
- * user mode before it has the lock, and the kernel itself never uses a
- * user translation (uaccess.c goes through the page table): such a hart
- * may flush when it gets the lock (tlb_catch_up) instead of now, which
- * spares an interrupt of a hart that QEMU may not even be running.
- * Returns the harts of mask that must flush now.
- */
-static unsigned long leave_for_later(unsigned long mask) {
-    for_each_cpu(c) {
-        if ((mask & cpu_bit(c)) && __atomic_load_n(&c->wants_kernel, __ATOMIC_SEQ_CST)) {
-            c->tlb_stale = true;
-            mask &= ~cpu_bit(c);
-        }
-    }
-    return mask;
-}
-
-void tlb_catch_up(void) {
-    struct cpu *cpu = mycpu();
-    if (cpu->tlb_stale) {
-        cpu->tlb_stale = false;
-        sfence_vma();
-    }
 }
 
 /* Make the other harts running pgdir forget [va, va + size) (size SBI_FLUSH_ALL: all). */
@@ -86,17 +68,14 @@ static void shootdown(pde_t *pgdir, uintptr_t va, size_t size) {
     if (mask == 0) {
         return;
     }
-    shootdowns++;
-    unsigned long now = leave_for_later(mask);
+    __atomic_fetch_add(&shootdowns, 1, __ATOMIC_RELAXED);
     if (tracing) {
         char what[32];
         snprintf(what, sizeof(what), size == SBI_FLUSH_ALL ? "all" : "0x%lx", va);
-        cprintf("tlb: pid %d on hart %d: flush %s on harts 0x%lx (0x%lx when they get the "
-                "kernel lock)\n", current_pid(), cpu_id(), what, now, mask & ~now);
+        cprintf("tlb: pid %d on hart %d: flush %s on harts 0x%lx\n", current_pid(), cpu_id(),
+                what, mask);
     }
-    if (now != 0) {
-        sbi_remote_sfence_vma(now, va, size);
-    }
+    sbi_remote_sfence_vma(mask, va, size);
 }
 
 /*
@@ -128,6 +107,9 @@ void tlb_gather_mmu(struct mmu_gather *tlb, pde_t *pgdir) {
     tlb->unmapped = tlb->freed = 0;
     tlb->flush = false;
     list_init(&tlb->pages);
+    tlb->audit = tlb->in_shared = false;
+    tlb->areas = NULL;
+    tlb->area = NULL;
 }
 
 /* page (or table) has no holder left: it goes back to the allocator in tlb_finish_mmu. */
@@ -137,10 +119,12 @@ void tlb_gather_free(struct mmu_gather *tlb, struct Page *page) {
 
 /*
  * End an unmapping: every hart forgets what was unmapped (one flush of
- * the whole table), and only then do the gathered pages go free.
+ * the whole table), and only then do the gathered pages go free. (A
+ * gather with no page table, pgdir NULL, is of a table no hart walks:
+ * cow_pt.c's shared ones.)
  */
 void tlb_finish_mmu(struct mmu_gather *tlb) {
-    if (tlb->flush) {
+    if (tlb->flush && tlb->pgdir != NULL) {
         tlb_flush_all(tlb->pgdir);
         tlb->flush = false;
     }

@@ -46,7 +46,7 @@ bool user_mem_check(struct mm_struct *mm, uintptr_t addr, size_t len, bool write
 /*
  * The kernel needs user address va for this access, and its PTE (ptep,
  * NULL if there is no table yet) does not allow it: fault the page in as
- * a user access would. 0 or the fault's error.
+ * a user access would (page_table_lock held). 0 or the fault's error.
  */
 static int user_fault(struct mm_struct *mm, uintptr_t va, bool write, pte_t *ptep) {
     if (write && ptep != NULL && pte_present(*ptep)) {
@@ -58,15 +58,17 @@ static int user_fault(struct mm_struct *mm, uintptr_t va, bool write, pte_t *pte
          * STUB:
          *     return -E_FAULT;
          */
-        return handle_mm_fault(mm, va, FAULT_KERNEL | FAULT_WRITE);
+        return handle_mm_fault_locked(mm, va, FAULT_KERNEL | FAULT_WRITE);
         /* LAB cow 3: END */
     }
-    return handle_mm_fault(mm, va, FAULT_KERNEL | (write ? FAULT_WRITE : 0));
+    return handle_mm_fault_locked(mm, va, FAULT_KERNEL | (write ? FAULT_WRITE : 0));
 }
 
 /*
  * The kernel address of user address va, made ready for this access
- * (mm's lock held). 0, or the fault's error (the address is untouched).
+ * (mm's lock and its page_table_lock held: the page stays mapped, and
+ * so alive, until the caller lets go). 0, or the fault's error (the
+ * address is untouched).
  */
 static int user_page(struct mm_struct *mm, uintptr_t va, bool write, char **kva) {
     pte_t *ptep = get_pte(mm->pgdir, va, false);
@@ -96,7 +98,9 @@ int fault_in_user_locked(struct mm_struct *mm, uintptr_t addr, size_t len, bool 
     }
     for (uintptr_t va = ROUNDDOWN(addr, PGSIZE); va < addr + len; va += PGSIZE) {
         char *kva;
+        pt_lock(mm);
         int ret = user_page(mm, va, write, &kva);
+        pt_unlock(mm);
         if (ret != 0) {
             return ret;
         }
@@ -104,20 +108,26 @@ int fault_in_user_locked(struct mm_struct *mm, uintptr_t addr, size_t len, bool 
     return 0;
 }
 
-/* Copy len bytes between kernel buffer kbuf and user address uaddr (mm's lock held). */
+/*
+ * Copy len bytes between kernel buffer kbuf and user address uaddr
+ * (mm's lock held), a page at a time under the page_table_lock: another
+ * thread dropping the page (madvise) waits until the piece is copied.
+ */
 static int copy_user(struct mm_struct *mm, char *kbuf, uintptr_t uaddr, size_t len,
                      bool to_user) {
     while (len > 0) {
         size_t n = MIN(len, PGSIZE - PGOFF(uaddr));
         char *kva;
+        pt_lock(mm);
         int ret = user_page(mm, uaddr, to_user, &kva);
+        if (ret == 0 && to_user) {
+            memcpy(kva, kbuf, n);
+        } else if (ret == 0) {
+            memcpy(kbuf, kva, n);
+        }
+        pt_unlock(mm);
         if (ret != 0) {
             return ret;
-        }
-        if (to_user) {
-            memcpy(kva, kbuf, n);
-        } else {
-            memcpy(kbuf, kva, n);
         }
         kbuf += n;
         uaddr += n;
@@ -190,11 +200,16 @@ int copy_string_from_user(struct mm_struct *mm, char *dst, const char *src, size
             ret = -E_FAULT;
             break;
         }
-        if ((ret = user_page(mm, va, false, &kva)) != 0) {
+        pt_lock(mm);
+        if ((ret = user_page(mm, va, false, &kva)) == 0) {
+            dst[i] = *kva;
+        }
+        pt_unlock(mm);
+        if (ret != 0) {
             break;
         }
         ret = -E_TOO_BIG;
-        if ((dst[i] = *kva) == '\0') {
+        if (dst[i] == '\0') {
             ret = 0;
             break;
         }

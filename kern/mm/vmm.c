@@ -13,6 +13,9 @@
  */
 
 list_entry_t mm_list = { &mm_list, &mm_list };
+static struct lock_class mm_list_class = LOCK_CLASS("mm_list");
+spinlock_t mm_list_lock = SPINLOCK_INIT(&mm_list_class);
+static struct lock_class page_table_lock_class = LOCK_CLASS("page_table_lock");
 
 /*
  * A new top-level page table: no user pages, and the root entries of
@@ -44,12 +47,15 @@ struct mm_struct *mm_create(void) {
         return NULL;
     }
     rwsem_init(&mm->mmap_lock);
+    spin_init(&mm->page_table_lock, &page_table_lock_class);
     list_init(&mm->mmap_list);
     mm->mmap_cache = NULL;
     mm->map_count = 0;
     mm->mm_count = 1;
     mm->brk_start = mm->brk = 0;
+    spin_lock(&mm_list_lock);
     list_add(&mm_list, &mm->mm_link);
+    spin_unlock(&mm_list_lock);
     return mm;
 }
 
@@ -71,7 +77,7 @@ struct vma_struct *find_vma(struct mm_struct *mm, uintptr_t addr) {
     if (mm == NULL) {
         return NULL;
     }
-    struct vma_struct *vma = mm->mmap_cache;
+    struct vma_struct *vma = __atomic_load_n(&mm->mmap_cache, __ATOMIC_RELAXED);
     if (vma != NULL && vma->vm_start <= addr && addr < vma->vm_end) {
         return vma;
     }
@@ -79,8 +85,8 @@ struct vma_struct *find_vma(struct mm_struct *mm, uintptr_t addr) {
     while ((le = list_next(le)) != &mm->mmap_list) {
         vma = le2vma(le, list_link);
         if (addr < vma->vm_end) {
-            if (vma->vm_start <= addr) {
-                mm->mmap_cache = vma;
+            if (vma->vm_start <= addr) {        /* (readers race here: any area is a fine hint) */
+                __atomic_store_n(&mm->mmap_cache, vma, __ATOMIC_RELAXED);
             }
             return vma;
         }
@@ -123,20 +129,38 @@ void unmap_trace_end(struct trace_event *ev, const char *what, const struct mmu_
               (int)tlb->unmapped, (int)(tlb->unmapped - tlb->freed), (int)tlb->freed);
 }
 
-static void exit_mmap(struct mm_struct *mm);
+static void exit_mmap(struct mm_struct *mm, bool audit);
 
 /*
  * Drop one user of mm (Linux's mmput). The last one unmaps every page
  * (each loses a reference; pages other processes share survive), frees
- * the page tables, the areas and the mm itself.
+ * the page tables, the areas and the mm itself: by then no hart can
+ * reach it, so no lock of its own is taken. mmput_audited is exit's and
+ * exec's: the teardown audits each PTE and table as it goes (cow_audit.c).
  */
+static void mm_destroy(struct mm_struct *mm, bool audit);
+
 void mmput(struct mm_struct *mm) {
-    assert(mm->mm_count > 0);
-    if (mm_count_dec(mm) > 0) {
-        return;
+    int left = mm_count_dec(mm);
+    assert(left >= 0);
+    if (left == 0) {
+        mm_destroy(mm, false);
     }
+}
+
+void mmput_audited(struct mm_struct *mm) {
+    int left = mm_count_dec(mm);
+    assert(left >= 0);
+    if (left == 0) {
+        mm_destroy(mm, true);
+    }
+}
+
+static void mm_destroy(struct mm_struct *mm, bool audit) {
+    spin_lock(&mm_list_lock);
     list_del(&mm->mm_link);
-    exit_mmap(mm);
+    spin_unlock(&mm_list_lock);
+    exit_mmap(mm, audit);
     free_page(kva2page(mm->pgdir));
     while (!list_empty(&mm->mmap_list)) {
         remove_vma_struct(mm, le2vma(list_next(&mm->mmap_list), list_link));
@@ -146,7 +170,9 @@ void mmput(struct mm_struct *mm) {
 
 /*
  * Give `to` a copy of every area of `from` and its pages: shared
- * copy-on-write when COW is on, copied otherwise (copy_range). On
+ * copy-on-write when COW is on, copied otherwise (copy_range). `from`'s
+ * lock is held for writing, and its page_table_lock is taken around the
+ * work on each area; `to` is new, and no other hart can reach it. On
  * failure `to` may hold part of the copy; the caller drops it (mmput).
  */
 int dup_mmap(struct mm_struct *to, struct mm_struct *from) {
@@ -162,11 +188,13 @@ int dup_mmap(struct mm_struct *to, struct mm_struct *from) {
         nvma->vm_file = vma->vm_file;
         nvma->vm_pgoff = vma->vm_pgoff;
         insert_vma_struct(to, nvma);
+        pt_lock(from);
         if (cow_mode() == COW_PT) {
             ret = cow_pt_share(to->pgdir, from->pgdir, vma->vm_start, vma->vm_end);
         } else {
             ret = copy_range(to->pgdir, from->pgdir, vma->vm_start, vma->vm_end, cow_enabled());
         }
+        pt_unlock(from);
     }
     if (cow_enabled()) {
         cow_fork_flush(from->pgdir);    /* also after a failure: PTEs may have lost W */
@@ -176,33 +204,32 @@ int dup_mmap(struct mm_struct *to, struct mm_struct *from) {
     return ret;
 }
 
-/*
- * Drop every user mapping and free the page tables below the root (the
- * areas stay). Pages still mapped by another process only lose a reference.
- */
 /* walk_pgdir callback for exit_mmap: let go of a shared leaf table (cow=pt). */
 static void drop_shared(pde_t *pdep, uintptr_t va, int level, void *tlb) {
-    (void)va, (void)level;
-    cow_pt_drop(pdep, tlb);
+    (void)level;
+    cow_pt_drop(pdep, va, tlb);
 }
 
-static void exit_mmap(struct mm_struct *mm) {
+/*
+ * Drop every user mapping, in an area or (a bug the audit names) not,
+ * and free the page tables below the root (the areas stay); with audit,
+ * each PTE and table is checked as it goes. Pages still mapped by
+ * another process only lose a reference.
+ */
+static void exit_mmap(struct mm_struct *mm, bool audit) {
     struct mmu_gather tlb;
     struct trace_event ev;
     trace_begin(&ev);
     tlb_gather_mmu(&tlb, mm->pgdir);
-    list_entry_t *le = &mm->mmap_list;
-    while (cow_mode() == COW_PT && (le = list_next(le)) != &mm->mmap_list) {
-        struct vma_struct *vma = le2vma(le, list_link);
+    if (audit) {
+        cow_audit_begin(&tlb, mm);
+    }
+    if (cow_mode() == COW_PT) {
         const struct pt_walk walk = { .shared = drop_shared, .arg = &tlb };
-        walk_pgdir(mm->pgdir, vma->vm_start, vma->vm_end - 1, &walk);   /* shared tables */
+        walk_pgdir(mm->pgdir, USERBASE, USERTOP - 1, &walk);   /* shared tables first */
     }
-    le = &mm->mmap_list;
-    while ((le = list_next(le)) != &mm->mmap_list) {
-        struct vma_struct *vma = le2vma(le, list_link);
-        unmap_range(&tlb, vma->vm_start, vma->vm_end);
-    }
+    unmap_range(&tlb, USERBASE, USERTOP);
     tlb_finish_mmu(&tlb);
-    free_pgtables(mm->pgdir, USERBASE, USERTOP);
+    free_pgtables(mm->pgdir, USERBASE, USERTOP, tlb.audit);
     unmap_trace_end(&ev, "exit_mmap", &tlb);
 }

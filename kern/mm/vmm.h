@@ -5,13 +5,14 @@
 #include <list.h>
 #include <memlayout.h>
 #include <rwsem.h>
+#include <spinlock.h>
 
 struct mm_struct;
 struct inode;
 struct trace_event;
 struct mmu_gather;
 
-/* One contiguous range of a process's address space with one set of rights. */
+/* One contiguous range of a process's address space with one set of rights (mmap_lock). */
 struct vma_struct {
     struct mm_struct *vm_mm;
     uintptr_t vm_start;         /* first address */
@@ -39,28 +40,43 @@ struct vma_struct {
  * it), madvise(MADV_DONTNEED). It is held for writing by whoever changes
  * the areas or must see the page table still: mmap, munmap, brk, and
  * fork's dup_mmap on the parent. A holder never takes it again.
+ *
+ * page_table_lock (Linux's too) is a spinlock taken inside mmap_lock
+ * around every look at a PTE that decides something and every change
+ * of one: readers of mmap_lock run side by side (two threads faulting,
+ * or one faulting while another drops pages), and this orders them.
+ * An address space that no other hart can reach yet (fork's child,
+ * exec's new one) or any more (its last user gone) needs neither.
+ * Leaf tables shared with other address spaces (cow=pt) are changed
+ * only by their last holder: see cow_pt.c.
  */
 struct mm_struct {
     struct rwsem mmap_lock;
-    list_entry_t mm_link;           /* in mm_list */
+    spinlock_t page_table_lock;     /* the page table's entries */
+    list_entry_t mm_link;           /* in mm_list (mm_list_lock) */
+    /* mmap_lock: */
     list_entry_t mmap_list;         /* vma_structs sorted by vm_start */
-    struct vma_struct *mmap_cache;  /* last area found */
-    pde_t *pgdir;                   /* page table (kernel address) */
+    struct vma_struct *mmap_cache;  /* last area found (readers store it: atomic) */
     int map_count;                  /* number of areas */
-    int mm_count;                   /* processes using it (threads share one) */
     uintptr_t brk_start;            /* heap: [brk_start, brk) */
     uintptr_t brk;
+    /* set once: */
+    pde_t *pgdir;                   /* page table (kernel address) */
+    /* atomic: */
+    int mm_count;                   /* processes using it (threads share one) */
 };
 
 #define le2vma(le, member) to_struct((le), struct vma_struct, member)
 #define le2mm(le) to_struct((le), struct mm_struct, mm_link)
 
 /* Every address space that exists, in use or being built (the audit walks them). */
-extern list_entry_t mm_list;
+extern list_entry_t mm_list;            /* under mm_list_lock */
+extern spinlock_t mm_list_lock;
 
 /* vmm.c: address spaces and their areas */
 struct mm_struct *mm_create(void);          /* empty, with a page table and one user; or NULL */
 void mmput(struct mm_struct *mm);           /* drop a user; the last frees pages, tables, areas */
+void mmput_audited(struct mm_struct *mm);   /* ... a process's, at exit or exec: audited first */
 int dup_mmap(struct mm_struct *to, struct mm_struct *from);    /* fork's copy; 0 or -E_NO_MEM */
 struct vma_struct *vma_create(uintptr_t vm_start, uintptr_t vm_end, uint32_t vm_flags);
 void insert_vma_struct(struct mm_struct *mm, struct vma_struct *vma);   /* must not overlap */
@@ -100,7 +116,8 @@ bool vma_fits_zero_table(const struct vma_struct *vma, uintptr_t base);  /* 2 Mi
 /* The zero page's holds besides user PTEs: the kernel's and the zero table's 512 entries. */
 #define ZERO_PAGE_KERNEL_HOLDS (1 + NPTEENTRY)
 int do_pgfault(struct mm_struct *mm, uintptr_t cause, uintptr_t addr);   /* from a user trap */
-int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags); /* lock held */
+int handle_mm_fault(struct mm_struct *mm, uintptr_t addr, uint32_t flags); /* mmap_lock held */
+int handle_mm_fault_locked(struct mm_struct *mm, uintptr_t addr, uint32_t flags); /* + pt lock */
 bool vma_allows(const struct vma_struct *vma, uint32_t flags);  /* the one rights rule */
 uint32_t vma_pte_perm(const struct vma_struct *vma);            /* leaf rights for its pages */
 uint32_t vma_perm_after_write(const struct vma_struct *vma);    /* ... once written */
@@ -124,7 +141,16 @@ static inline int mmap_write_lock_killable(struct mm_struct *mm) {
 }
 static inline void mmap_write_unlock(struct mm_struct *mm) { up_write(&mm->mmap_lock); }
 
-static inline int mm_count_inc(struct mm_struct *mm) { return ++mm->mm_count; }
-static inline int mm_count_dec(struct mm_struct *mm) { return --mm->mm_count; }
+/* An mm's page_table_lock (macros, so that the lock checker names the caller's line). */
+#define pt_lock(mm)     spin_lock(&(mm)->page_table_lock)
+#define pt_unlock(mm)   spin_unlock(&(mm)->page_table_lock)
+#define pt_locked(mm)   spin_holding(&(mm)->page_table_lock)
+
+static inline int mm_count_inc(struct mm_struct *mm) {
+    return __atomic_add_fetch(&mm->mm_count, 1, __ATOMIC_ACQ_REL);
+}
+static inline int mm_count_dec(struct mm_struct *mm) {
+    return __atomic_sub_fetch(&mm->mm_count, 1, __ATOMIC_ACQ_REL);
+}
 
 #endif /* !__KERN_MM_VMM_H__ */

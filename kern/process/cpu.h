@@ -2,10 +2,14 @@
 #define __KERN_PROCESS_CPU_H__
 
 #include <defs.h>
+#include <list.h>
 #include <memlayout.h>
+#include <lockdep.h>
+#include <spinlock.h>
 
 struct proc_struct;
 struct spinlock;
+struct trace_event;
 
 /*
  * What each hart knows about itself. In the kernel the tp register
@@ -13,20 +17,29 @@ struct spinlock;
  * tp: trapentry.S swaps it on every crossing), so `current` is a field
  * read through tp, and a process that sleeps on one hart and wakes on
  * another finds the right one.
+ *
+ * Only the hart itself writes its struct cpu, with interrupts off,
+ * except where a field says otherwise; other harts read some fields as
+ * hints (a stale value costs a spurious interrupt or a later flush).
  */
 struct cpu {
-    struct proc_struct *proc;   /* running here now (current) */
+    struct proc_struct *proc;   /* running here now (current); others read it as a hint */
     struct proc_struct *idle;   /* this hart's idle thread */
     unsigned long hartid;       /* the SBI's number for it; also its index in cpus[] */
     int intr_depth;             /* nested intr_push() (spinlocks held) */
     bool intr_was_on;           /* sstatus.SIE before the outermost intr_push */
-    uintptr_t pgdir_pa;         /* the table in its satp: its TLB holds no other's translations */
+    uintptr_t pgdir_pa;         /* the table in its satp (atomic: tlb.c reads it) */
     volatile bool started;      /* it has reached the idle loop */
-    struct spinlock *parked_on; /* in wfi until this lock serves ... (spinlock.c) */
-    unsigned int parked_ticket; /* ... this ticket */
-    bool kicked;                /* idle, sent an IPI, not yet awake (a hint: no lock) */
-    bool wants_kernel;          /* waiting for the kernel lock (lock_kernel) */
-    bool tlb_stale;             /* flush the TLB on getting the kernel lock (tlb.c) */
+    struct spinlock *parked_on; /* in wfi until this lock is let go (spinlock.c) */
+    bool kicked;                /* idle, sent an IPI, not yet awake (atomic: any hart sets it) */
+    struct trace_event *trace;  /* the running process's COW event (cow_trace.h) */
+    struct held_lock held[MAX_HELD_LOCKS];     /* the spinlocks it holds (lockdep.c) */
+    int nheld;
+    struct page_cache {         /* free pages kept for this hart (pmm.c), under ... */
+        spinlock_t lock;        /* ... this lock: other harts empty it when memory runs out */
+        list_entry_t pages;     /* (page_link) */
+        size_t count;
+    } page_cache;
 };
 
 /* NCPU (memlayout.h): harts 0..7; make qemu CPUS=N takes 1 to 8. */

@@ -167,7 +167,7 @@ int do_execve(const char *name) {
     current->pgdir_pa = PADDR(mm->pgdir);
     load_pgdir(current->pgdir_pa);
     if (old != NULL) {
-        mmput(old);
+        mmput_audited(old);
     }
     *current->tf = tf;
     set_proc_name(current, name);

@@ -4,7 +4,6 @@
 #include <cow.h>
 #include <fs.h>
 #include <sched.h>
-#include <sync.h>
 #include <wait.h>
 #include <error.h>
 #include <stdio.h>
@@ -26,10 +25,13 @@
  * leader, which stays in it until the others have left: only then may
  * its parent reap it (reapable), so waitpid never returns a program
  * whose threads still run.
+ *
+ * All of it happens under proc_lock (proc.c): the family, the groups,
+ * exit codes, and the queue de_thread waits on.
  */
 
-static wait_queue_t group_exit_queue;  /* de_thread waits here for members to leave */
-static size_t kill_ipis;               /* kills that interrupted another hart */
+static wait_queue_t group_exit_queue;  /* de_thread waits here for members to die (proc_lock) */
+static size_t kill_ipis;               /* kills that interrupted another hart (atomic) */
 
 void exit_init(void) {
     wait_queue_init(&group_exit_queue);
@@ -37,14 +39,19 @@ void exit_init(void) {
 
 /* How many kills interrupted the hart running their target (memstat). */
 size_t kill_ipis_sent(void) {
-    return kill_ipis;
+    return __atomic_load_n(&kill_ipis, __ATOMIC_RELAXED);
 }
 
-/* If proc runs on another hart, interrupt it there: it then exits on its way back to user. */
+/*
+ * If proc runs on another hart, interrupt it there: it then exits on
+ * its way back to user mode. (Which process a hart runs is a hint: a
+ * stale one costs a spurious interrupt, or the process comes into the
+ * kernel soon anyway and sees the kill.)
+ */
 static void interrupt_hart_of(struct proc_struct *proc) {
     for_each_cpu(c) {
-        if (c != mycpu() && c->started && c->proc == proc) {
-            kill_ipis++;
+        if (c != mycpu() && c->started && __atomic_load_n(&c->proc, __ATOMIC_RELAXED) == proc) {
+            __atomic_fetch_add(&kill_ipis, 1, __ATOMIC_RELAXED);
             sbi_send_ipi(cpu_bit(c));
         }
     }
@@ -53,16 +60,14 @@ static void interrupt_hart_of(struct proc_struct *proc) {
 /*
  * Mark proc to exit the next time it leaves the kernel: wake it if it
  * sleeps interruptibly, interrupt its hart if it runs. True if it was
- * alive and not yet marked.
+ * alive and not yet marked. proc_lock held.
  */
 static bool kill_one(struct proc_struct *proc) {
-    if (proc->state == PROC_ZOMBIE || (proc->flags & PF_EXITING)) {
+    if (proc->state == PROC_ZOMBIE || proc_killed(proc)) {
         return false;
     }
-    proc->flags |= PF_EXITING;
-    if (proc->wait_state & WT_INTERRUPTED) {
-        wakeup_proc(proc);
-    }
+    proc_set_flag(proc, PF_EXITING);
+    wakeup_sleeping(proc, WT_INTERRUPTED);
     interrupt_hart_of(proc);
     return true;
 }
@@ -78,7 +83,7 @@ static int kill_group(struct proc_struct *proc, struct proc_struct *spare) {
     int killed = 0;
     do {
         struct proc_struct *member = le2proc(le, thread_group);
-        if (spare == NULL || (member != spare && !(member->flags & PF_EXECING))) {
+        if (spare == NULL || (member != spare && !proc_has_flag(member, PF_EXECING))) {
             killed += kill_one(member);
         }
         le = list_next(le);
@@ -91,7 +96,7 @@ static struct proc_struct *group_leader(struct proc_struct *proc) {
     list_entry_t *le = &proc->thread_group;
     do {
         struct proc_struct *member = le2proc(le, thread_group);
-        if (!(member->flags & PF_THREAD)) {
+        if (!proc_has_flag(member, PF_THREAD)) {
             return member;
         }
         le = list_next(le);
@@ -102,13 +107,6 @@ static struct proc_struct *group_leader(struct proc_struct *proc) {
 /* May proc's parent reap it: dead, and (a leader) the last of its group? */
 static bool reapable(struct proc_struct *proc) {
     return proc->state == PROC_ZOMBIE && list_empty(&proc->thread_group);
-}
-
-/* Wake proc's parent if it waits for a child. */
-static void wake_parent(struct proc_struct *proc) {
-    if (proc->parent->wait_state == WT_CHILD) {
-        wakeup_proc(proc->parent);
-    }
 }
 
 /*
@@ -124,7 +122,7 @@ static void leave_group(void) {
     list_del_init(&current->thread_group);
     wait_queue_wake_all(&group_exit_queue);
     if (leader != NULL && leader != current && reapable(leader)) {
-        wake_parent(leader);
+        wakeup_sleeping(leader->parent, WT_CHILD);
     }
 }
 
@@ -151,7 +149,7 @@ static void reparent_children(void) {
         proc->parent = initproc;
         initproc->cptr = proc;
         if (reapable(proc)) {
-            wake_parent(proc);
+            wakeup_sleeping(initproc, WT_CHILD);
         }
     }
 }
@@ -164,11 +162,10 @@ static void reparent_children(void) {
 static void exit_mm(void) {
     struct mm_struct *mm = current->mm;
     if (mm != NULL) {
-        cow_audit_at_exit(mm);
         current->mm = NULL;
         current->pgdir_pa = boot_pgdir_pa;
         load_pgdir(boot_pgdir_pa);
-        mmput(mm);
+        mmput_audited(mm);
     }
 }
 
@@ -176,38 +173,44 @@ static void exit_mm(void) {
  * End the current process: a group leader takes its threads along;
  * release files and address space, become a zombie, leave the group (a
  * leader stays until the others have left), give the children to init.
- * The parent may reap it once it is reapable. Never returns.
+ * The parent may reap it once it is reapable. It becomes a zombie with
+ * sched_lock held and keeps it until it has switched away for good
+ * (proc_free relies on that). Never returns.
  */
 int do_exit(int error_code) {
     if (current == idleproc || current == initproc) {
         panic("%s exits with %d", current->name, error_code);
     }
-    if (!(current->flags & PF_THREAD)) {
+    if (!proc_has_flag(current, PF_THREAD)) {
+        spin_lock(&proc_lock);
         kill_group(current, current);
+        spin_unlock(&proc_lock);
     }
     files_close_all(current);
     exit_mm();
-    bool intr_flag;
-    local_intr_save(intr_flag);
-    current->state = PROC_ZOMBIE;
+    spin_lock(&proc_lock);
     current->exit_code = error_code;
-    if (current->flags & PF_THREAD) {
+    if (proc_has_flag(current, PF_THREAD)) {
         leave_group();
     } else {
         wait_queue_wake_all(&group_exit_queue);     /* an exec in a thread waits for us */
     }
-    if (reapable(current)) {
-        wake_parent(current);
-    }
     reparent_children();
-    local_intr_restore(intr_flag);
-    schedule();
+    spin_lock(&sched_lock);
+    current->state = PROC_ZOMBIE;
+    if (reapable(current)) {
+        wakeup_sleeping_locked(current->parent, WT_CHILD);
+    }
+    spin_unlock(&proc_lock);
+    schedule_locked();
     panic("do_exit will not return!! %d", current->pid);
 }
 
 /* End the current process and every other member of its thread group. */
 int do_group_exit(int error_code) {
+    spin_lock(&proc_lock);
     kill_group(current, current);
+    spin_unlock(&proc_lock);
     do_exit(error_code);
 }
 
@@ -219,21 +222,24 @@ int do_group_exit(int error_code) {
  * the caller itself was killed meanwhile (it exits on its way out).
  */
 int de_thread(void) {
-    if (current->flags & PF_EXITING) {
-        return -E_KILLED;               /* the group is already ending (another exec?) */
+    int ret = 0;
+    spin_lock(&proc_lock);
+    if (!proc_killed(current)) {
+        kill_group(current, current);
+        proc_set_flag(current, PF_EXECING);
+        while (others_alive() && !proc_killed(current)) {
+            wait_queue_sleep(&group_exit_queue, WT_GROUP, &proc_lock);
+        }
+        proc_clear_flag(current, PF_EXECING);
     }
-    kill_group(current, current);
-    current->flags |= PF_EXECING;
-    while (others_alive() && !(current->flags & PF_EXITING)) {
-        wait_queue_sleep(&group_exit_queue, WT_GROUP);
+    if (proc_killed(current)) {
+        ret = -E_KILLED;                /* the group is ending (another exec, or a kill) */
+    } else {
+        leave_group();
+        proc_clear_flag(current, PF_THREAD);
     }
-    current->flags &= ~PF_EXECING;
-    if (current->flags & PF_EXITING) {
-        return -E_KILLED;
-    }
-    leave_group();
-    current->flags &= ~PF_THREAD;
-    return 0;
+    spin_unlock(&proc_lock);
+    return ret;
 }
 
 /* A reapable child of current matching pid (0 = any); *haskid says if any matched. */
@@ -267,25 +273,30 @@ int do_wait(int pid, int *code_store) {
     }
     struct proc_struct *proc;
     bool haskid;
+    spin_lock(&proc_lock);
     while ((proc = find_zombie_child(pid, &haskid)) == NULL) {
         if (!haskid) {
+            spin_unlock(&proc_lock);
             return -E_BAD_PROC;
         }
-        current->state = PROC_SLEEPING;
-        current->wait_state = WT_CHILD;
-        schedule();
-        if (current->flags & PF_EXITING) {
+        sleep_on(WT_CHILD, &proc_lock);
+        if (proc_killed(current)) {
+            spin_unlock(&proc_lock);
             do_exit(-E_KILLED);
         }
     }
     if (code_store != NULL) {
         int code = proc->exit_code;
+        spin_unlock(&proc_lock);
         int ret = copy_to_user(mm, code_store, &code, sizeof(int));     /* may sleep */
         if (ret != 0) {
             return ret;
         }
+        spin_lock(&proc_lock);          /* still ours: only its parent, this thread, reaps it */
     }
-    proc_free(proc);                    /* still ours: only its parent reaps a child */
+    proc_unlink(proc);
+    spin_unlock(&proc_lock);
+    proc_free(proc);
     return 0;
 }
 
@@ -297,9 +308,12 @@ int do_wait(int pid, int *code_store) {
  * cannot be killed), -E_KILLED if every member was dying already.
  */
 int do_kill(int pid) {
+    int ret = -E_INVAL;
+    spin_lock(&proc_lock);
     struct proc_struct *proc = find_proc(pid);
-    if (proc == NULL || proc == idleproc || proc == initproc) {
-        return -E_INVAL;
+    if (proc != NULL && proc != idleproc && proc != initproc) {
+        ret = kill_group(proc, NULL) > 0 ? 0 : -E_KILLED;
     }
-    return kill_group(proc, NULL) > 0 ? 0 : -E_KILLED;
+    spin_unlock(&proc_lock);
+    return ret;
 }

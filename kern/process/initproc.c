@@ -10,7 +10,9 @@
 #include <power.h>
 #include <clock.h>
 #include <intr.h>
+#include <riscv.h>
 #include <spinlock.h>
+#include <lockdep.h>
 #include <error.h>
 
 /*
@@ -111,10 +113,14 @@ static void run_program(const char *name, size_t free_pages, size_t kbytes) {
         panic("cow audit failed");
     }
     check_memory(free_pages, kbytes);
+    lockstat_print();
 }
 
 static int init_main(void *arg) {
     (void)arg;
+    initproc = current;         /* (it may run on another hart before kernel_thread returns) */
+    set_proc_name(initproc, "init");
+    assert(initproc->pid == 1);
     size_t free_pages = nr_free_pages(), kbytes = kmalloc_bytes();
     char buf[LIST_CHARS], *names[MAX_PROGRAMS];
     int n = read_program_list(buf, names);
@@ -142,6 +148,7 @@ struct proc_struct *idle_create(unsigned long hartid, uintptr_t kstack) {
     }
     memset(idle, 0, sizeof(struct proc_struct));
     idle->pid = 0;
+    idle->cpu = (int)hartid;
     idle->state = PROC_RUNNABLE;
     idle->kstack = kstack;
     idle->need_resched = 1;
@@ -152,7 +159,7 @@ struct proc_struct *idle_create(unsigned long hartid, uintptr_t kstack) {
     return idle;
 }
 
-/* Make the running boot thread the idle process and start init. */
+/* Make the running boot thread the idle process. */
 void proc_init(void) {
     list_init(&proc_list);
     proc_hash_init();
@@ -160,38 +167,38 @@ void proc_init(void) {
 
     idleproc = idle_create(mycpu()->hartid, (uintptr_t)bootstack);
     current = idleproc;
-
-    int pid = kernel_thread(init_main, NULL, 0);
-    if (pid <= 0) {
-        panic("create init_main failed");
-    }
-    initproc = find_proc(pid);
-    set_proc_name(initproc, "init");
-    assert(idleproc->pid == 0 && initproc->pid == 1);
 }
 
 /*
- * The idle loop, entered holding the kernel lock: run whoever is ready;
- * with nobody ready, let the lock go and sleep until an interrupt (the
- * timer, or another hart's wakeup_proc) is pending, take it, and look
- * at the run queue again, taking the lock only when there is work (an
- * idle hart's interrupts need no lock: trap.c). wfi with interrupts off
- * still wakes on a pending one, so a wakeup that comes before the wfi
- * is not lost.
+ * Start init (pid 1), once every hart is up: init measures free memory
+ * first thing, and bringing up a hart allocates its idle thread.
+ */
+void init_start(void) {
+    if (kernel_thread(init_main, NULL, 0) <= 0) {
+        panic("create init_main failed");
+    }
+}
+
+/*
+ * The idle loop: run whoever is queued for this hart, or take waiting
+ * work from another hart's queue (sched_steal); with nothing to do,
+ * sleep in wfi until an interrupt (the timer, or another hart's kick:
+ * sched.c) and look again. `kicked` is cleared before the look, so a
+ * kick that comes after it sends an interrupt, and wfi with interrupts
+ * off still wakes on a pending one: no kick is lost.
  */
 void cpu_idle(void) {
     for (;;) {
-        if (current->need_resched || sched_has_work()) {
-            schedule();
+        __atomic_store_n(&mycpu()->kicked, false, __ATOMIC_SEQ_CST);
+        spin_lock(&sched_lock);
+        if (sched_has_work() || sched_steal()) {
+            schedule_locked();
+            spin_unlock(&sched_lock);
             continue;
         }
-        unlock_kernel();
-        do {
-            wfi();
-            intr_enable();
-            intr_disable();
-            __atomic_store_n(&mycpu()->kicked, false, __ATOMIC_SEQ_CST);   /* kick us again */
-        } while (!sched_has_work());
-        lock_kernel();
+        spin_unlock(&sched_lock);
+        wfi();
+        intr_enable();
+        intr_disable();
     }
 }

@@ -4,7 +4,6 @@
 #include <trap.h>
 #include <kmalloc.h>
 #include <string.h>
-#include <sync.h>
 #include <spinlock.h>
 #include <pgtable.h>
 #include <vmm.h>
@@ -23,16 +22,18 @@
  */
 
 list_entry_t proc_list;
+static struct lock_class proc_lock_class = LOCK_CLASS("proc");
+spinlock_t proc_lock = SPINLOCK_INIT(&proc_lock_class);
 
 #define HASH_SHIFT 10
 #define HASH_LIST_SIZE (1 << HASH_SHIFT)
 #define pid_hashfn(x) ((uint32_t)(x) % HASH_LIST_SIZE)
 
-static list_entry_t hash_list[HASH_LIST_SIZE];
+static list_entry_t hash_list[HASH_LIST_SIZE];     /* under proc_lock */
 
 struct proc_struct *initproc;
 
-static int nr_process;
+static int nr_process;                              /* under proc_lock */
 
 void kernel_thread_entry(void);
 void forkrets(struct trapframe *tf) __noreturn;
@@ -57,7 +58,7 @@ char *set_proc_name(struct proc_struct *proc, const char *name) {
     return strncpy(proc->name, name, PROC_NAME_LEN);
 }
 
-/* Link proc into the process list and under its parent. */
+/* Link proc into the process list and under its parent (proc_lock held). */
 static void set_links(struct proc_struct *proc) {
     list_add(&proc_list, &proc->list_link);
     nr_process++;
@@ -77,7 +78,7 @@ static void set_links(struct proc_struct *proc) {
     /* LAB lab5 3: END */
 }
 
-/* Take proc out of the process table and its parent's children. */
+/* Take proc out of the process table and its parent's children (proc_lock held). */
 static void remove_links(struct proc_struct *proc) {
     list_del(&proc->list_link);
     if (proc->optr != NULL) {
@@ -91,7 +92,7 @@ static void remove_links(struct proc_struct *proc) {
     nr_process--;
 }
 
-/* The process with this pid, or NULL. */
+/* The process with this pid, or NULL (proc_lock held). */
 struct proc_struct *find_proc(int pid) {
     if (0 < pid && pid < MAX_PID) {
         list_entry_t *list = &hash_list[pid_hashfn(pid)], *le = list;
@@ -105,9 +106,9 @@ struct proc_struct *find_proc(int pid) {
     return NULL;
 }
 
-static int last_pid;         /* the pid given out last */
+static int last_pid;         /* the pid given out last (proc_lock) */
 
-/* An unused pid; there is always one since MAX_PID > MAX_PROCESS. */
+/* An unused pid (proc_lock held); there is always one since MAX_PID > MAX_PROCESS. */
 static int get_pid(void) {
     do {
         last_pid = last_pid + 1 < MAX_PID ? last_pid + 1 : 1;
@@ -121,36 +122,32 @@ static int get_pid(void) {
  * pid 0) are left.
  */
 void reset_pids(void) {
+    spin_lock(&proc_lock);
     assert(nr_process == 1 && initproc != NULL && initproc->pid == 1);
     last_pid = 1;
+    spin_unlock(&proc_lock);
 }
 
-/* Switch the CPU to proc: its page table, then its registers. */
+/* Switch this hart to proc: its page table, then its registers (sched_lock held). */
 void proc_run(struct proc_struct *proc) {
     if (proc != current) {
-        bool intr_flag;
         struct proc_struct *prev = current;
-        local_intr_save(intr_flag);
+        prev->trace = mycpu()->trace;       /* its COW event, if it is in one */
+        mycpu()->trace = proc->trace;
         current = proc;
         load_pgdir(proc->pgdir_pa);
         switch_to(&prev->context, &proc->context);
-        local_intr_restore(intr_flag);
     }
 }
 
-/*
- * Leave the kernel through trap frame tf; on the way to user mode the
- * kernel lock is let go (the trap that returns normally does so in trap()).
- */
+/* Leave the kernel through trap frame tf (a new or exec'd process). */
 void trapret(struct trapframe *tf) {
-    if (!trap_in_kernel(tf)) {
-        unlock_kernel();
-    }
     forkrets(tf);
 }
 
-/* A new process's first kernel code (under the kernel lock): leave through its trap frame. */
+/* A new process's first kernel code: let go of its switcher's sched_lock, leave through its frame. */
 static void forkret(void) {
+    finish_switch();
     trapret(current->tf);
 }
 
@@ -181,13 +178,21 @@ static void put_kstack(struct proc_struct *proc) {
     free_pages(kva2page((void *)proc->kstack), KSTACKPAGE);
 }
 
-/* Free a reaped zombie: out of the table, kernel stack and struct freed. */
-void proc_free(struct proc_struct *proc) {
-    bool intr_flag;
-    local_intr_save(intr_flag);
+/* Take a reaped zombie out of the table and its parent's children (proc_lock held). */
+void proc_unlink(struct proc_struct *proc) {
+    assert(spin_holding(&proc_lock) && proc->state == PROC_ZOMBIE);
     list_del(&proc->hash_link);
     remove_links(proc);
-    local_intr_restore(intr_flag);
+}
+
+/*
+ * Free an unlinked zombie: its kernel stack and struct. The zombie took
+ * sched_lock before it became one and switched away still holding it,
+ * so once this hart has held sched_lock too, nothing runs on that stack.
+ */
+void proc_free(struct proc_struct *proc) {
+    spin_lock(&sched_lock);
+    spin_unlock(&sched_lock);
     put_kstack(proc);
     kfree(proc);
 }
@@ -234,15 +239,38 @@ static void put_mm(struct proc_struct *proc) {
 }
 
 /*
- * May the child of a fork that may have slept be made now? What was
- * checked on entry is checked again: the parent may have been killed,
- * or the table filled up, meanwhile. 0, -E_KILLED or -E_NO_FREE_PROC.
+ * May the child of a fork be made now? On entry a quick look; and
+ * again with proc_lock held, just before the child is linked in, since
+ * copying the address space may have slept: the parent may have been
+ * killed, or the table filled up, meanwhile (a kill marks the group
+ * under proc_lock too). 0, -E_KILLED or -E_NO_FREE_PROC.
  */
-static int fork_still_allowed(void) {
-    if (current->flags & PF_EXITING) {
+static int fork_allowed(void) {
+    if (proc_killed(current)) {
         return -E_KILLED;               /* a dying group gains no members */
     }
-    return nr_process < MAX_PROCESS ? 0 : -E_NO_FREE_PROC;
+    return __atomic_load_n(&nr_process, __ATOMIC_RELAXED) < MAX_PROCESS ? 0 : -E_NO_FREE_PROC;
+}
+
+/*
+ * Make proc known: a pid, the table, its parent's children, and (a
+ * thread) the parent's group; or, if the fork may not go on after all,
+ * nothing and the error (see fork_allowed).
+ */
+static int publish_child(struct proc_struct *proc, uint32_t clone_flags) {
+    spin_lock(&proc_lock);
+    int ret = fork_allowed();
+    if (ret == 0) {
+        proc->pid = get_pid();
+        list_add(hash_list + pid_hashfn(proc->pid), &proc->hash_link);
+        set_links(proc);
+        if (clone_flags & CLONE_THREAD) {
+            proc->flags |= PF_THREAD;
+            list_add(&current->thread_group, &proc->thread_group);
+        }
+    }
+    spin_unlock(&proc_lock);
+    return ret;
 }
 
 /* Put a copy of tf on top of proc's kernel stack; the child sees fork() return 0. */
@@ -260,11 +288,11 @@ static void copy_thread(struct proc_struct *proc, uintptr_t stack, struct trapfr
  * (on user stack `stack` if non-zero). Returns the child's pid, or
  * -E_NO_FREE_PROC / -E_NO_MEM / -E_KILLED with nothing allocated left
  * behind. Copying the address space may sleep: what allowed the fork
- * is checked again after it, before the child is made visible.
+ * is checked again after it, as the child is made visible.
  */
 int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
     struct proc_struct *proc;
-    int ret = fork_still_allowed();     /* refuse early; checked again below */
+    int ret = fork_allowed();           /* refuse early; checked again in publish_child */
     if (ret != 0) {
         return ret;
     }
@@ -272,6 +300,7 @@ int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
         return -E_NO_MEM;
     }
     proc->parent = current;
+    proc->cpu = current->cpu;           /* first in its parent's hart's queue */
     set_proc_name(proc, current->name);
     if (setup_kstack(proc) != 0) {
         kfree(proc);
@@ -280,8 +309,13 @@ int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
     struct trace_event ev;
     size_t forked_before = cow_forked_total();
     trace_begin(&ev);
-    if ((ret = copy_mm(clone_flags, proc)) == 0 && (ret = fork_still_allowed()) != 0) {
-        put_mm(proc);                   /* slept in copy_mm, and may not go on */
+    if ((ret = copy_mm(clone_flags, proc)) == 0) {
+        copy_thread(proc, stack, tf);
+        files_fork(proc, current);
+        if ((ret = publish_child(proc, clone_flags)) != 0) {
+            files_close_all(proc);
+            put_mm(proc);               /* slept in copy_mm, and may not go on */
+        }
     }
     if (ret != 0) {
         trace_end(&ev, TRACE_COW, "fork-failed", "fork failed: %e", ret);
@@ -289,25 +323,16 @@ int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf) {
         kfree(proc);
         return ret;
     }
-    copy_thread(proc, stack, tf);
-    files_fork(proc, current);
-
-    bool intr_flag;
-    local_intr_save(intr_flag);
-    proc->pid = get_pid();
-    list_add(hash_list + pid_hashfn(proc->pid), &proc->hash_link);
-    set_links(proc);
-    if (clone_flags & CLONE_THREAD) {
-        proc->flags |= PF_THREAD;
-        list_add(&current->thread_group, &proc->thread_group);
-    }
-    local_intr_restore(intr_flag);
-
+    int pid = proc->pid;                /* (proc may run, and end, once woken) */
     trace_end(&ev, TRACE_COW, (clone_flags & CLONE_VM) ? NULL : cow_enabled() ? "fork" : "fork-copy",
-              "fork -> %d: %d pages %s", proc->pid, (int)(cow_forked_total() - forked_before),
+              "fork -> %d: %d pages %s", pid, (int)(cow_forked_total() - forked_before),
               cow_enabled() ? "shared" : "copied");
-    wakeup_proc(proc);
-    return proc->pid;
+    if (clone_flags & CLONE_THREAD) {
+        wakeup_new_thread(proc);
+    } else {
+        wakeup_proc(proc);
+    }
+    return pid;
 }
 
 int do_yield(void) {
@@ -317,16 +342,9 @@ int do_yield(void) {
 
 /* Sleep for `time` timer ticks (or until killed). */
 int do_sleep(unsigned int time) {
-    if (time == 0) {
-        return 0;
+    if (time != 0) {
+        do_sleep_ticks(time);
     }
-    timer_t timer;
-    timer_init(&timer, current, time);
-    current->state = PROC_SLEEPING;
-    current->wait_state = WT_TIMER;
-    add_timer(&timer);
-    schedule();
-    del_timer(&timer);
     return 0;
 }
 

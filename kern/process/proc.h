@@ -9,6 +9,7 @@
 struct trapframe;
 struct mm_struct;
 struct file;
+struct trace_event;
 
 enum proc_state {
     PROC_UNINIT = 0,    /* being created */
@@ -27,30 +28,43 @@ struct context {
 #define MAX_PROCESS     4096
 #define MAX_PID         (MAX_PROCESS * 2)
 
+/*
+ * A process (or thread: a process that shares its mm). Which lock
+ * guards each field is said beside it or above its group.
+ */
 struct proc_struct {
+    /* sched_lock (kern/schedule/sched.h): */
     enum proc_state state;
-    int pid;
-    int runs;                       /* times it was scheduled */
-    uintptr_t kstack;               /* bottom of its kernel stack */
-    volatile bool need_resched;     /* give up the CPU at the next chance */
-    struct proc_struct *parent;
-    struct mm_struct *mm;           /* NULL for kernel threads */
-    struct context context;         /* where switch_to resumes it */
-    struct trapframe *tf;           /* its current trap frame */
-    uintptr_t pgdir_pa;             /* physical address of its page table (for satp) */
-    uint32_t flags;                 /* PF_xxx */
-    char name[PROC_NAME_LEN + 1];
-    list_entry_t list_link;         /* in proc_list */
-    list_entry_t hash_link;         /* in its hash_list bucket */
-    int exit_code;
     uint32_t wait_state;            /* WT_xxx while sleeping */
+    int cpu;                        /* the hart whose run queue it goes to (where it last ran) */
+    list_entry_t run_link;          /* in that run queue */
+    int runs;                       /* times it was scheduled */
+
+    /* proc_lock (proc.c): the process table, the family, the thread group */
+    int pid;
+    struct proc_struct *parent;
     struct proc_struct *cptr;       /* youngest child */
     struct proc_struct *yptr;       /* next younger sibling */
     struct proc_struct *optr;       /* next older sibling */
-    list_entry_t run_link;          /* in the run queue */
-    int time_slice;                 /* ticks left before preemption */
-    struct file *files[NOFILE];     /* open files by descriptor */
-    list_entry_t thread_group;      /* the other threads of its program (circular) */
+    list_entry_t list_link;         /* in proc_list */
+    list_entry_t hash_link;         /* in its hash_list bucket */
+    list_entry_t thread_group;      /* the other live threads of its program (circular) */
+    int exit_code;                  /* set as it becomes a zombie */
+
+    /* atomic (proc_set_flag), since other harts kill it: */
+    uint32_t flags;                 /* PF_xxx */
+
+    /* private to the process itself (and the hart running it): */
+    volatile bool need_resched;     /* give up the CPU at the next chance (its hart's tick) */
+    int time_slice;                 /* ticks left before preemption (sched_lock while queued) */
+    uintptr_t kstack;               /* bottom of its kernel stack */
+    struct mm_struct *mm;           /* NULL for kernel threads; changed only by exec and exit */
+    uintptr_t pgdir_pa;             /* physical address of its page table (for satp) */
+    struct context context;         /* where switch_to resumes it */
+    struct trapframe *tf;           /* its current trap frame */
+    struct file *files[NOFILE];     /* open files by descriptor (a file's own lock for its pos) */
+    struct trace_event *trace;      /* its COW event while it is off its hart (cow_trace.h) */
+    char name[PROC_NAME_LEN + 1];
 };
 
 #define PF_EXITING      0x00000001  /* killed: exits on its way back to user */
@@ -67,8 +81,33 @@ struct proc_struct {
 
 #define le2proc(le, member) to_struct((le), struct proc_struct, member)
 
+/* Set or clear flags (PF_xxx) of proc; any hart may, at any time. */
+static inline void proc_set_flag(struct proc_struct *proc, uint32_t flag) {
+    __atomic_fetch_or(&proc->flags, flag, __ATOMIC_SEQ_CST);
+}
+
+static inline void proc_clear_flag(struct proc_struct *proc, uint32_t flag) {
+    __atomic_fetch_and(&proc->flags, ~flag, __ATOMIC_SEQ_CST);
+}
+
+static inline bool proc_has_flag(const struct proc_struct *proc, uint32_t flag) {
+    return (__atomic_load_n(&proc->flags, __ATOMIC_SEQ_CST) & flag) != 0;
+}
+
+/* Has proc been killed (it exits the next time it leaves the kernel)? */
+static inline bool proc_killed(const struct proc_struct *proc) {
+    return proc_has_flag(proc, PF_EXITING);
+}
+
 extern struct proc_struct *initproc;     /* current and idleproc: per hart, cpu.h */
-extern list_entry_t proc_list;
+extern list_entry_t proc_list;          /* under proc_lock */
+
+/*
+ * proc_lock guards the process table (proc_list, the pid hash, pids),
+ * every family link (parent, children, siblings), every thread group
+ * and every zombie's exit code. Lock order: before sched_lock.
+ */
+extern spinlock_t proc_lock;
 
 /* The running process's pid, or -1 before the first process (boot self-checks). */
 static inline int current_pid(void) {
@@ -76,8 +115,9 @@ static inline int current_pid(void) {
 }
 
 void proc_init(void);
+void init_start(void);
 void proc_hash_init(void);
-void proc_run(struct proc_struct *proc);
+void proc_run(struct proc_struct *proc);       /* sched_lock held */
 int kernel_thread(int (*fn)(void *), void *arg, uint32_t clone_flags);
 char *set_proc_name(struct proc_struct *proc, const char *name);
 struct proc_struct *find_proc(int pid);
@@ -87,7 +127,8 @@ struct proc_struct *idle_create(unsigned long hartid, uintptr_t kstack);
 void trapret(struct trapframe *tf) __noreturn;
 
 int do_fork(uint32_t clone_flags, uintptr_t stack, struct trapframe *tf);
-void proc_free(struct proc_struct *proc);
+void proc_unlink(struct proc_struct *proc);     /* a reaped zombie leaves the table (proc_lock) */
+void proc_free(struct proc_struct *proc);       /* ... and is freed (no lock held) */
 
 /* exit.c */
 void exit_init(void);

@@ -52,7 +52,6 @@ void secondary_init(unsigned long hartid) {
     current = idleproc;
     __atomic_fetch_add(&ncpu, 1, __ATOMIC_SEQ_CST);     /* even if smp_init gave up on us */
     __atomic_store_n(&mycpu()->started, true, __ATOMIC_RELEASE);
-    lock_kernel();
     cpu_idle();
 }
 
@@ -79,9 +78,9 @@ static bool start_hart(unsigned long hartid) {
     return true;
 }
 
-/* On the boot hart, holding the kernel lock: start the other harts. */
+/* On the boot hart, once everything is set up: start the other harts. */
 void smp_init(void) {
-    assert(holding_kernel() && mycpu()->hartid == boot_hartid);
+    assert(mycpu()->hartid == boot_hartid);
     mycpu()->started = true;
     for (unsigned long hartid = 0; hartid < NCPU; hartid++) {
         if (hartid != boot_hartid) {

@@ -1,12 +1,10 @@
 #include <spinlock.h>
+#include <lockdep.h>
 #include <cpu.h>
 #include <intr.h>
 #include <riscv.h>
 #include <sbi.h>
-#include <pgtable.h>
 #include <assert.h>
-
-spinlock_t kernel_lock = SPINLOCK_INIT("kernel");
 
 void intr_push(void) {
     bool on = (read_csr(sstatus) & SSTATUS_SIE) != 0;
@@ -25,98 +23,97 @@ void intr_pop(void) {
     }
 }
 
-bool spin_holding(const spinlock_t *lock) {
-    return lock->holder == mycpu();
+void spin_init(spinlock_t *lock, struct lock_class *class) {
+    *lock = (spinlock_t)SPINLOCK_INIT(class);
 }
 
-#define SPINS_BEFORE_PARKING 10000
-
-static bool my_turn(spinlock_t *lock, unsigned int ticket) {
-    return __atomic_load_n(&lock->serving, __ATOMIC_ACQUIRE) == ticket;
+bool spin_holding(const spinlock_t *lock) {
+    return __atomic_load_n(&lock->holder, __ATOMIC_RELAXED) == mycpu();
 }
 
 /*
- * Wait for `ticket`. The next in line spins a while; everyone else, and
- * the next in line after that, parks the hart in wfi until the
- * spin_unlock that makes it their turn interrupts them. Parking matters
- * when QEMU has more harts than the host has free cores: a spinning
- * hart takes the core that the holder needs to finish. The parked
- * ticket is set before the last look at the lock and read by the
- * releaser after it lets go (both sequentially consistent), so one of
- * the two always sees the other.
+ * Waiting for a lock. QEMU runs each hart on a host thread, often more
+ * harts than the host has free cores, and the host may stop any of them
+ * for a while, a holder included. Two choices follow. A waiter spins
+ * only briefly, then parks its hart in wfi (interrupts off: it waits,
+ * it does not trap) until spin_unlock interrupts it: a spinning hart
+ * would take the core the holder needs to finish. And the lock goes to
+ * whichever hart takes it first, not to the longest waiter: handing it
+ * to a parked hart in turn (a ticket lock) would leave it idle, with
+ * harts running that want it, until the host runs that hart again.
+ * A releaser interrupts one parked waiter, which tries again (and parks
+ * again if another hart was quicker: that one will wake the next).
+ *
+ * No wake-up is lost: a waiter publishes that it parks (cpu->parked_on)
+ * before its last look at the lock, and the releaser frees the lock
+ * before it looks for parked harts, all sequentially consistent, so one
+ * of the two sees the other.
  */
-static void wait_for_turn(spinlock_t *lock, unsigned int ticket) {
+#define SPINS_BEFORE_PARKING 1000
+
+static bool try_take(spinlock_t *lock) {
+    return !__atomic_load_n(&lock->locked, __ATOMIC_RELAXED) &&
+           !__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE);
+}
+
+/* Take lock, which was held a moment ago: spin a little, then park until woken. */
+static void wait_and_take(spinlock_t *lock) {
     struct cpu *cpu = mycpu();
+    __atomic_fetch_add(&lock->waiting, 1, __ATOMIC_SEQ_CST);
     for (;;) {
-        if (ticket - __atomic_load_n(&lock->serving, __ATOMIC_ACQUIRE) == 1) {
-            for (int i = 0; i < SPINS_BEFORE_PARKING; i++) {
-                if (my_turn(lock, ticket)) {
-                    return;
-                }
+        for (int i = 0; i < SPINS_BEFORE_PARKING; i++) {
+            if (try_take(lock)) {
+                __atomic_fetch_sub(&lock->waiting, 1, __ATOMIC_RELAXED);
+                return;
             }
         }
-        cpu->parked_ticket = ticket;
         __atomic_store_n(&cpu->parked_on, lock, __ATOMIC_SEQ_CST);
-        if (__atomic_load_n(&lock->serving, __ATOMIC_SEQ_CST) != ticket) {
-            wfi();                  /* interrupts are off: this waits, it does not trap */
+        if (__atomic_load_n(&lock->locked, __ATOMIC_SEQ_CST)) {
+            wfi();
         }
         __atomic_store_n(&cpu->parked_on, NULL, __ATOMIC_SEQ_CST);
         clear_csr(sip, SIP_SSIP);   /* the wake-up, if it was one (see cpu_idle) */
-        if (my_turn(lock, ticket)) {
-            return;
-        }
     }
 }
 
-/* Interrupt the hart parked for lock's ticket `serving`, if one is. */
-static void wake_parked(spinlock_t *lock, unsigned int serving) {
+/* Interrupt one hart parked for lock, if any is. */
+static void wake_parked(spinlock_t *lock) {
     for_each_cpu(c) {
-        if (__atomic_load_n(&c->parked_on, __ATOMIC_SEQ_CST) == lock &&
-            c->parked_ticket == serving) {
+        if (__atomic_load_n(&c->parked_on, __ATOMIC_SEQ_CST) == lock) {
             sbi_send_ipi(cpu_bit(c));
             return;
         }
     }
 }
 
-void spin_lock(spinlock_t *lock) {
+/* Take lock (through the spin_lock macro, which passes its own file and line). */
+void spin_lock_at(spinlock_t *lock, const char *where) {
     intr_push();
     if (spin_holding(lock)) {
-        panic("spin_lock: hart %d already holds the %s lock", cpu_id(), lock->name);
+        panic("spin_lock: hart %d already holds the %s lock (taken at %s), and takes it at %s",
+              cpu_id(), lock->class->name, lock->taken_at, where);
     }
-    unsigned int ticket = __atomic_fetch_add(&lock->next, 1, __ATOMIC_RELAXED);
-    if (!my_turn(lock, ticket)) {
-        wait_for_turn(lock, ticket);
+    lock_acquire(lock, where);
+    uint64_t waited = 0;
+    if (!try_take(lock)) {
+        uint64_t start = rdtime();
+        wait_and_take(lock);
+        waited = rdtime() - start + 1;
     }
     lock->holder = mycpu();
+    lock->taken_at = where;
+    lock_acquired(lock, waited);
 }
 
 void spin_unlock(spinlock_t *lock) {
     if (!spin_holding(lock)) {
-        panic("spin_unlock: hart %d does not hold the %s lock", cpu_id(), lock->name);
+        panic("spin_unlock: hart %d does not hold the %s lock", cpu_id(), lock->class->name);
     }
+    lock_release(lock);
     lock->holder = NULL;
-    unsigned int serving = lock->serving + 1;
-    __atomic_store_n(&lock->serving, serving, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&lock->next, __ATOMIC_SEQ_CST) != serving) {     /* a waiter */
-        wake_parked(lock, serving);
+    __atomic_store_n(&lock->locked, 0, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&lock->waiting, __ATOMIC_SEQ_CST) > 0) {
+        wake_parked(lock);
     }
     intr_pop();
-}
-
-/* Take the kernel lock, then catch up with TLB flushes left for this hart meanwhile. */
-void lock_kernel(void) {
-    struct cpu *cpu = mycpu();
-    __atomic_store_n(&cpu->wants_kernel, true, __ATOMIC_SEQ_CST);
-    spin_lock(&kernel_lock);
-    cpu->wants_kernel = false;
-    tlb_catch_up();
-}
-
-void unlock_kernel(void) {
-    spin_unlock(&kernel_lock);
-}
-
-bool holding_kernel(void) {
-    return spin_holding(&kernel_lock);
 }

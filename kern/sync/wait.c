@@ -1,7 +1,7 @@
 #include <wait.h>
 #include <proc.h>
 #include <sched.h>
-#include <sync.h>
+#include <assert.h>
 
 /* One sleeper, on its own kernel stack while it sleeps. */
 typedef struct {
@@ -15,25 +15,18 @@ void wait_queue_init(wait_queue_t *queue) {
     list_init(&queue->waiters);
 }
 
-void wait_queue_sleep(wait_queue_t *queue, uint32_t wait_state) {
+void wait_queue_sleep(wait_queue_t *queue, uint32_t wait_state, spinlock_t *lk) {
     wait_t wait = { .proc = current };
-    bool intr_flag;
-    local_intr_save(intr_flag);
+    assert(spin_holding(lk));
     list_add_before(&queue->waiters, &wait.link);
-    current->state = PROC_SLEEPING;
-    current->wait_state = wait_state;
-    schedule();
+    sleep_on(wait_state, lk);
     list_del_init(&wait.link);      /* still queued if a kill woke us */
-    local_intr_restore(intr_flag);
 }
 
 void wait_queue_wake_all(wait_queue_t *queue) {
-    bool intr_flag;
-    local_intr_save(intr_flag);
     while (!list_empty(&queue->waiters)) {
         list_entry_t *le = list_next(&queue->waiters);
         list_del_init(le);
         wakeup_proc(le2wait(le)->proc);
     }
-    local_intr_restore(intr_flag);
 }

@@ -117,8 +117,9 @@ static intptr_t sys_read(uint64_t arg[]) {
 }
 
 /*
- * write(fd, buf, n): descriptor 1 is the console (written in one piece,
- * so lines of different processes do not mix); files are read-only.
+ * write(fd, buf, n): descriptor 1 is the console, written a buffer at a
+ * time under the console lock (so a line of up to 256 bytes is never
+ * mixed with another hart's); files are read-only.
  */
 static intptr_t sys_write(uint64_t arg[]) {
     char buf[256];
@@ -132,9 +133,11 @@ static intptr_t sys_write(uint64_t arg[]) {
         if (ret != 0) {
             return done > 0 ? (intptr_t)done : ret;
         }
+        console_lock();
         for (size_t i = 0; i < chunk; i++) {
-            cputchar(buf[i]);
+            cons_putc(buf[i]);
         }
+        console_unlock();
         done += chunk;
     }
     return done;
@@ -152,7 +155,11 @@ static intptr_t sys_putc(uint64_t arg[]) {
 static intptr_t sys_pgdir(uint64_t arg[]) {
     (void)arg;
     mmap_read_lock(current->mm);
+    pt_lock(current->mm);
+    console_lock();                 /* the whole picture, not mixed with another hart's lines */
     print_pgdir(current->mm->pgdir);
+    console_unlock();
+    pt_unlock(current->mm);
     mmap_read_unlock(current->mm);
     return 0;
 }

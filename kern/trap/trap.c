@@ -87,9 +87,6 @@ static void interrupt_handler(struct trapframe *tf) {
         break;
     case IRQ_S_SOFT:                /* another hart queued work, or killed what runs here */
         clear_csr(sip, SIP_SSIP);
-        if (current != NULL && current == idleproc) {
-            current->need_resched = 1;
-        }
         break;
     default:
         cprintf("ignoring %s\n", trap_name(tf->cause));
@@ -149,17 +146,13 @@ static void exception_handler(struct trapframe *tf) {
 }
 
 /*
- * Does this trap need the kernel lock? An interrupt in a hart's idle
- * loop touches only that hart's own state (its timer, its idle thread's
- * need_resched), unless it is the tick of the hart that keeps the time.
+ * Every trap lands here (from trapentry.S) with interrupts off, and the
+ * kernel runs with them off: a trap from the kernel comes only where it
+ * turns them on for a moment (the idle loop's wfi, cond_resched), or is
+ * a kernel bug that panics. On the way back to user mode a killed
+ * process exits and an expired time slice gives up the CPU.
  */
-static bool needs_kernel_lock(struct trapframe *tf) {
-    return !(tf->cause & CAUSE_INTERRUPT_FLAG) || current == NULL || current != idleproc ||
-           mycpu()->hartid == boot_hartid;
-}
-
-/* Handle one trap (under the kernel lock, if it needs it). */
-static void trap_dispatch(struct trapframe *tf) {
+void trap(struct trapframe *tf) {
     if (current == NULL) {
         if (tf->cause & CAUSE_INTERRUPT_FLAG) {
             interrupt_handler(tf);
@@ -177,30 +170,11 @@ static void trap_dispatch(struct trapframe *tf) {
     }
     current->tf = otf;
     if (!trap_in_kernel(tf)) {
-        if (current->need_resched && !(current->flags & PF_EXITING)) {
+        if (current->need_resched && !proc_killed(current)) {
             schedule();
         }
-        if (current->flags & PF_EXITING) {     /* (perhaps killed while it waited to run) */
+        if (proc_killed(current)) {        /* (perhaps killed while it waited to run) */
             do_exit(-E_KILLED);
         }
-    }
-}
-
-/*
- * Every trap lands here (from trapentry.S) with interrupts off, and
- * takes the kernel lock unless this hart holds it already or the trap
- * needs none: a trap from user mode never holds it; one from the kernel
- * comes where the lock was let go (the idle loop's wfi, cond_resched),
- * or is a kernel bug that panics. On the way back to user mode a killed
- * process exits and an expired time slice gives up the CPU.
- */
-void trap(struct trapframe *tf) {
-    bool lock = !holding_kernel() && needs_kernel_lock(tf);
-    if (lock) {
-        lock_kernel();
-    }
-    trap_dispatch(tf);
-    if (lock) {
-        unlock_kernel();        /* perhaps on another hart than we came in on */
     }
 }
