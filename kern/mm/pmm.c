@@ -209,6 +209,27 @@ size_t nr_free_pages(void) {
     return n;
 }
 
+/*
+ * What LAB cow 4 hands out in place of the atomic count: every page's
+ * count changed under one lock. Right on any number of harts, but every
+ * fork and fault on every hart waits for that lock, which is what the
+ * exercise removes; the first use says so (and the grade looks for it).
+ */
+static struct lock_class page_ref_class = LOCK_CLASS("page_ref (stub)");
+static spinlock_t page_ref_lock = SPINLOCK_INIT(&page_ref_class);
+
+int page_ref_add_locked(struct Page *page, int delta) {
+    static bool said;
+    spin_lock(&page_ref_lock);
+    int ref = page->ref += delta;
+    if (!said) {
+        said = true;
+        cprintf("page_ref: every count changes under one lock (the stub of LAB cow 4)\n");
+    }
+    spin_unlock(&page_ref_lock);
+    return ref;
+}
+
 size_t nr_total_pages(void) {
     return total_pages;
 }

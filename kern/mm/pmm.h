@@ -128,14 +128,34 @@ static inline void set_page_ref(struct Page *page, int val) {
     __atomic_store_n(&page->ref, val, __ATOMIC_RELEASE);
 }
 
-/* A kernel hold or a page table's: one more (not traced). Returns the new count. */
+int page_ref_add_locked(struct Page *page, int delta);       /* pmm.c: LAB cow 4's stub */
+
+/* One more reference (not traced). Returns the new count. */
 static inline int page_ref_inc(struct Page *page) {
+    /* LAB cow 4: BEGIN
+     * YOUR CODE: one more reference, returning the new count, right even
+     * when other harts change this page's count at the same moment (a fork
+     * in one process while another exits) and with no lock: one atomic
+     * read-modify-write (__atomic_add_fetch), so that no update is lost.
+     * STUB:
+     *     return page_ref_add_locked(page, 1);    // right, but every hart waits for one lock
+     */
     return __atomic_add_fetch(&page->ref, 1, __ATOMIC_ACQ_REL);
+    /* LAB cow 4: END */
 }
 
-/* ... one fewer (not traced); the caller frees the page at 0. */
+/* One reference fewer (not traced). Returns the new count; the caller frees the page at 0. */
 static inline int page_ref_dec(struct Page *page) {
+    /* LAB cow 4: BEGIN
+     * YOUR CODE: one reference fewer, returning the new count, with the same
+     * rules. The hart that drops the count to 0, and only that one, frees
+     * the page, so the count it sees must come from the same atomic step
+     * (__atomic_sub_fetch), not from a second look at the page.
+     * STUB:
+     *     return page_ref_add_locked(page, -1);
+     */
     return __atomic_sub_fetch(&page->ref, 1, __ATOMIC_ACQ_REL);
+    /* LAB cow 4: END */
 }
 
 /* A user PTE now maps page: it gains a reference (traced). Returns the new count. */
