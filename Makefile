@@ -148,7 +148,8 @@ gdb:
 	    -ex 'target remote localhost:$(GDBPORT)'
 
 grade: | toolchain
-	@$(if $(LAB),GRADE_LAB='$(LAB)') ./grade.sh $(T)
+	@$(if $(LAB),GRADE_LAB='$(LAB)') $(if $(JSON),GRADE_JSON='$(abspath $(JSON))') \
+	    $(if $(JUNIT),GRADE_JUNIT='$(abspath $(JUNIT))') ./grade.sh $(T)
 
 # Labs (tools/handout.py): a student tree, the proof that every lab can be
 # handed out, and (in a student tree) the student's work packed for the teacher.
