@@ -39,13 +39,15 @@ only on a pass. Run from the top folder after `make`.
 """
 
 import argparse
-import concurrent.futures
 import os
 import re
+import shutil
+import tempfile
 import struct
-import subprocess
 import sys
 import time
+
+import gradelib
 
 MACHINES = ["docs/cow-vpage.dot", "docs/cow-ppage.dot", "docs/cow-pdir.dot"]
 UNREACHED = "*"                 # label mark: real code, no graded program reaches it
@@ -180,20 +182,6 @@ def kernel_end(kernel):
     return end
 
 
-def run_qemu(kernel, mem, args, trace):
-    """Boot once with trace; returns (exit status or 'timeout', console text).
-    One hart: a boot listed for a move must take it every time, in one hart's order."""
-    cmd = ["tools/qemu.sh", "-m", mem, "-c", "1", "-k", kernel, "--"] + args.split() + \
-        [trace]
-    try:
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=TIMEOUT)
-        rc, out = p.returncode, p.stdout
-    except subprocess.TimeoutExpired as e:
-        rc, out = "timeout", e.stdout or b""
-    return rc, out.decode("utf-8", "replace").replace("\r", "")
-
-
 def read_moves(text):
     """{(machine, from, to, event): count} and the unreadable lines of a log.
     Tracing starts with the user program, so every move is the program's."""
@@ -214,18 +202,16 @@ def read_moves(text):
     return moves, bad
 
 
+HEALTH = [("expect", "cow audit pass."), ("reject-re", re.compile(r"kernel panic.*"))]
+
+
 def health(rc, text):
-    """What went wrong with the kernel in one boot, as a list of strings."""
-    problems = []
-    if rc == "timeout":
-        problems.append(f"did not power off within {TIMEOUT} s")
-    elif rc != 0:
-        problems.append(f"QEMU exited with status {rc}")
-    if re.search(r"^kernel panic", text, re.M):
-        problems.append("kernel panic")
-    if "cow audit pass." not in text:
-        problems.append("no 'cow audit pass.' line")
-    return problems
+    """What went wrong with the kernel in one program's run, as a list of
+    strings (gradelib's judge: a timeout, a panic, no audit pass line)."""
+    v = gradelib.judge(HEALTH, rc, text, TIMEOUT)
+    if v.ok:
+        return [] if rc == 0 else [f"QEMU exited with status {rc}"]
+    return v.causes + v.problems
 
 
 def parse_want(want):
@@ -245,84 +231,60 @@ def candidates(args):
     return [args] + [args[:m.start(1)] + str(k) + args[m.end(1):] for k in near]
 
 
-def judge(args, mem, wants, rc, text, secs, logs, sharers=1):
+def judge(args, mem, wants, rc, text, secs, sharers=1):
     """The result of one program's run: its moves, problems and missed wants."""
     moves, bad = read_moves(text)
-    if logs:
-        os.makedirs(logs, exist_ok=True)
-        name = re.sub(r"[^\w.=-]+", "_", boot_name(args))
-        with open(os.path.join(logs, name + ".log"), "w", encoding="utf-8") as f:
-            f.write(text)
     return {"args": args, "moves": moves, "bad": bad, "health": health(rc, text),
             "missed": [w for w in wants if parse_want(w) not in set(moves)], "mem": mem,
             "secs": secs, "sharers": sharers}
 
 
-def run_boot(kernel, mem, args, wants, logs, trace):
+def boot(opt, mem, args, name):
+    """Boot args with opt's trace on one hart (a boot listed for a move must
+    take it every time, in one hart's order); console in opt.logs/NAME.log.
+    Returns (exit status or gradelib.TIMEOUT, console text, seconds)."""
+    log = os.path.join(opt.logs, re.sub(r"[^\w.=,-]+", "_", name) + ".log")
+    rc, ms = gradelib.boot(args.split() + [opt.trace], mem, 1, TIMEOUT, log, kernel=opt.kernel)
+    return rc, gradelib.read(log).replace("\r", ""), ms / 1000
+
+
+def run_alone(opt, mem, args, wants):
     """Boot args (searching around failalloc= if its wants were missed)."""
     first = None
     for attempt in candidates(args):
-        start = time.monotonic()
-        rc, text = run_qemu(kernel, mem, attempt, trace)
-        result = judge(attempt, mem, wants, rc, text, time.monotonic() - start, logs)
+        rc, text, secs = boot(opt, mem, attempt, boot_name(attempt))
+        result = judge(attempt, mem, wants, rc, text, secs)
         if not result["missed"]:
             return result
         first = first or result
     return first
 
 
-def split_parts(text, n):
-    """Cut the console of a boot of n programs (prog=A,B,...) into n parts, each
-    the lines before the first program and that program's own lines; None for
-    a program that never started."""
-    head, parts, cur = [], [], None
-    for line in text.split("\n"):
-        if len(parts) < n and re.fullmatch(rf"init: program {len(parts) + 1} of {n}: \S+", line):
-            cur = list(head)
-            parts.append(cur)
-        (head if cur is None else cur).append(line)
-    return ["\n".join(p) for p in parts] + [None] * (n - len(parts))
-
-
-def run_shared(kernel, mem, group, logs, trace):
-    """Boot the entries of group (same boot arguments after prog=, same memory) at
-    once, "prog=A,B,...": each is judged on its own part of the console; one
-    that did not start or finish (an earlier one's panic, the timeout) is booted
-    again alone."""
+def run_group(opt, group):
+    """Boot the entries of group (same memory and boot arguments after
+    prog=) at once, "prog=A,B,...": each is judged on its own part of the
+    console; one that did not start or finish (an earlier one's panic, the
+    timeout) is booted again alone."""
+    mem = group[0][1]
     if len(group) == 1:
-        return [run_boot(kernel, mem, group[0][0], group[0][2], logs, trace)]
-    progs = [args.split()[0][len("prog="):] for args, _, _ in group]
+        return [run_alone(opt, mem, group[0][0], group[0][2])]
+    progs = ",".join(args.split()[0][len("prog="):] for args, _, _ in group)
     rest = group[0][0].split()[1:]
-    start = time.monotonic()
-    rc, text = run_qemu(kernel, mem, " ".join(["prog=" + ",".join(progs)] + rest), trace)
-    secs = time.monotonic() - start
-    parts, results = split_parts(text, len(group)) + [None], []
-    for i, (args, _, wants) in enumerate(group):
-        if parts[i] is None or (parts[i + 1] is None and rc == "timeout"):
-            results.append(run_boot(kernel, mem, args, wants, logs, trace))
-        else:               # the boot's exit status is the last started program's
-            rc_i = rc if parts[i + 1] is None else 0
-            results.append(judge(args, mem, wants, rc_i, parts[i], secs, logs, len(group)))
-    return results
+    rc, text, secs = boot(opt, mem, " ".join([f"prog={progs}"] + rest), "shared-" + progs)
+    parts = gradelib.shared_parts(rc, gradelib.cut(text, len(group)), len(group))
+    return [run_alone(opt, mem, args, wants) if part is None else
+            judge(args, mem, wants, part[1], part[0], secs, len(group))
+            for (args, _, wants), part in zip(group, parts)]
 
 
-def share_boots(boots, share):
-    """Group the boots that can share one: same memory and boot arguments after
-    a leading prog=, no failalloc= (its count is searched for alone), at most
-    share to a group. Groups keep the order of their first boots."""
-    groups, open_group = [], {}
-    for boot in boots:
-        args, mem, _ = boot
-        words = args.split()
-        key = (mem, tuple(words[1:]))
-        if not words[0].startswith("prog=") or "failalloc=" in args or share < 2:
-            groups.append([boot])
-        elif key in open_group and len(open_group[key]) < share:
-            open_group[key].append(boot)
-        else:
-            open_group[key] = [boot]
-            groups.append(open_group[key])
-    return groups
+def share_key(boot):
+    """Entries share a boot if they have the same memory and boot arguments
+    after a leading prog=, and no failalloc= (its count is searched alone)."""
+    args, mem, _ = boot
+    words = args.split()
+    if not words[0].startswith("prog=") or "failalloc=" in args:
+        return None
+    return (mem, tuple(words[1:]))
 
 
 def boot_name(args):
@@ -449,7 +411,8 @@ def main():
     ap.add_argument("--only", action="store_true", help="boot only the --boot ones")
     ap.add_argument("--kernel", default="bin/kernel")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--logs", metavar="DIR", help="save every console log in DIR")
+    ap.add_argument("--logs", metavar="DIR",
+                    help="keep every console log in DIR (else kept only on a failure)")
     ap.add_argument("--share", type=int, default=8, metavar="N",
                     help="at most N programs share one boot (1: each boots alone)")
     ap.add_argument("--per-event", action="store_true",
@@ -460,7 +423,7 @@ def main():
     opt = ap.parse_args()
     if opt.share < 1:
         ap.error("--share must be at least 1")
-    trace = TRACES[opt.per_event]
+    opt.trace = trace = TRACES[opt.per_event]
 
     machines = {}
     for path in MACHINES + opt.machine:     # a later file replaces its namesake
@@ -474,11 +437,14 @@ def main():
 
     start = time.monotonic()
     boots = [(args, mem or f"{small}M", wants) for args, mem, wants in boots]
-    groups = share_boots(boots, opt.share)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, opt.jobs)) as pool:
-        done = list(pool.map(lambda g: run_shared(opt.kernel, g[0][1], g, opt.logs, trace),
-                             groups))
-    order = {id(b): r for g, rs in zip(groups, done) for b, r in zip(g, rs)}
+    keep = bool(opt.logs)
+    opt.logs = opt.logs or tempfile.mkdtemp(prefix="cow-fsm-")
+    os.makedirs(opt.logs, exist_ok=True)
+    key = (lambda b: None) if opt.share < 2 else share_key
+    groups = gradelib.plan(boots, key, opt.share, lambda b: 0)
+    order = {}
+    for g, rs in gradelib.run_all(groups, max(1, opt.jobs), lambda g: run_group(opt, g)):
+        order.update({id(b): r for b, r in zip(g, rs)})
     results = [order[id(b)] for b in boots]
     print(f"cow state machine check: {len(results)} programs in {len(groups)} boots "
           f"with {trace}, {time.monotonic() - start:.1f} s wall")
@@ -498,6 +464,10 @@ def main():
         print(f"marked {UNREACHED}, reached by no graded program: " + "; ".join(unreached))
     for p in problems:
         print("problem: " + p)
+    if not keep and not problems:
+        shutil.rmtree(opt.logs, ignore_errors=True)
+    elif not keep:
+        print(f"the console logs are in {opt.logs}")
     if problems:
         print(f"cow state machine check FAILED ({len(problems)} "
               f"problem{'s' if len(problems) > 1 else ''}).")
