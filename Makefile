@@ -158,13 +158,13 @@ handout:
 	@python3 tools/handout.py handout $(LAB)
 
 handout-check: | toolchain
-	@tools/handout_check.sh
+	@python3 tools/handout.py check
 
 handin:
 	@tools/handin.sh
 
 stress: bin/kernel
-	@tools/stress.sh
+	@python3 tools/stress.py
 
 bench: bin/kernel
 	@tools/bench.sh

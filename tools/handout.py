@@ -29,21 +29,28 @@ Usage:
   tools/handout.py solution-lines LAB          the lines only LAB's stubbed solutions have
   tools/handout.py check-tree LAB DIR          print every line of a file under DIR that is
                                                one of them (exit status 1 if any)
+  tools/handout.py check                       make handout-check (see check_all)
 """
 
 import argparse
+import contextlib
+import io
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 
+import gradelib
+
 LABS = ["lab5", "cow", "dirtycow"]  # in course order: a handout stubs its lab and the later ones
 SOURCE_EXT = (".c", ".h", ".S")
 SPOILERS = [                         # the design chapters: they explain the solutions
     "docs/cow.md", "docs/cow.zh.md", "docs/dirtycow.md", "docs/dirtycow.zh.md",
 ]
-FULL_TREE_ONLY = [".ci/", "tools/handout.py", "tools/handout_check.sh"]
+FULL_TREE_ONLY = [".ci/", "tools/handout.py", "tools/teacher.py", "tools/grade_selftest.py"]
+REPORTS = ("report.md", "report.txt", "report.pdf")    # where a student's report may be
 
 BEGIN_RE = re.compile(r"^(\s*)/\* LAB (\w+) (\d+): BEGIN\s*$")
 END_RE = re.compile(r"^\s*/\* LAB (\w+) (\d+): END \*/\s*$")
@@ -175,7 +182,8 @@ def cut_readme(lab, text):
     section = (f"## This is the {lab} lab: {title}\n\n{summary}\n\n"
                f"The whole task, step by step: [`docs/labs/{lab}.md`](docs/labs/{lab}.md) "
                f"([中文](docs/labs/{lab}.zh.md)). `make grade LAB={lab}` runs its tests; "
-               f"`make handin` packs your changes for your teacher.\n")
+               f"write your report in `report.md` (or `report.pdf`) at the top; "
+               f"`make handin` packs your changes and report for your teacher.\n")
     if "<!-- HANDOUT -->" not in text:
         fail("README.md", "no <!-- HANDOUT --> marker for the lab section")
     return text.replace("<!-- HANDOUT -->", section)
@@ -214,6 +222,47 @@ def check_tree(lab, top):
     return found
 
 
+def source_commit():
+    """The commit this tree is at, and whether it has changes git has not."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return head.stdout.strip() + (" with uncommitted changes" if dirty else "")
+
+
+def step_id(name):
+    return "t-" + re.sub(r"[^A-Za-z0-9_-]", "_", name)
+
+
+def workflow(lab, suite):
+    """The GitHub Actions workflow that grades lab on every push in the form
+    GitHub Classroom reads: make grade once, then a command-grader step per
+    test worth its points (reading the results), the reporter, the JUnit file."""
+    tests = [t for t in suite.tests if t.lab == lab]
+    out = [f"# Grades the {lab} lab on every push; GitHub Classroom reads the points of",
+           "# each test from the reporter. Written by make handout (tools/handout.py).",
+           "name: grade", '"on":', "  - push", "  - workflow_dispatch",
+           "permissions:", "  checks: write", "  actions: read", "  contents: read",
+           "jobs:", "  grade:", "    runs-on: ubuntu-24.04", "    timeout-minutes: 30",
+           "    steps:", "      - uses: actions/checkout@v4", "      - name: make grade",
+           "        run: |", "          tools/setup.sh",
+           f"          make grade LAB={lab} JSON=obj/results.json JUNIT=obj/junit.xml || true"]
+    for t in tests:
+        out += [f"      - name: {t.name}", f"        id: {step_id(t.name)}",
+                "        uses: classroom-resources/autograding-command-grader@v1",
+                "        with:", f"          test-name: {t.name}",
+                f"          command: python3 tools/grade.py --passed obj/results.json {t.name}",
+                "          timeout: 1", f"          max-score: {t.points}"]
+    out += ["      - name: report", "        if: always()",
+            "        uses: classroom-resources/autograding-grading-reporter@v1", "        env:"]
+    out += [f'          {step_id(t.name).upper()}_RESULTS: "${{{{ steps.{step_id(t.name)}'
+            '.outputs.result }}"' for t in tests]
+    out += ["        with:", f"          runners: {','.join(step_id(t.name) for t in tests)}",
+            "      - uses: actions/upload-artifact@v4", "        if: always()",
+            "        with:", f"          name: junit-{lab}", "          path: obj/junit.xml"]
+    return "\n".join(out) + "\n"
+
+
 def excluded(path):
     return path in SPOILERS or any(path == p or path.startswith(p) for p in FULL_TREE_ONLY)
 
@@ -237,8 +286,11 @@ def handout(lab, out):
             shutil.copymode(path, dest)
         else:
             shutil.copy2(path, dest)
-    with open(os.path.join(out, ".lab"), "w", encoding="utf-8") as f:
-        f.write(lab + "\n")             # make handin names the tarball after it
+    with open(os.path.join(out, ".handout"), "w", encoding="utf-8") as f:
+        f.write(f"lab {lab}\ncommit {source_commit()}\n")   # make handin packs it
+    os.makedirs(os.path.join(out, ".github/workflows"), exist_ok=True)
+    with open(os.path.join(out, ".github/workflows/grade.yml"), "w", encoding="utf-8") as f:
+        f.write(workflow(lab, gradelib.parse_tests("tools/grade.tests")))
     git = ["git", "-C", out, "-c", "user.name=handout", "-c", "user.email=handout@localhost"]
     subprocess.run(git[:3] + ["init", "-q"], check=True)
     subprocess.run(git + ["add", "-A"], check=True)
@@ -246,6 +298,75 @@ def handout(lab, out):
     subprocess.run(git + ["tag", "handout"], check=True)
     n = sum(stubbed(lab, r) for r in all_regions())
     print(f"handout: {out} is the {lab} lab ({n} regions to write); see docs/labs/{lab}.md")
+
+
+BREAKS_ALL = "lab5"              # its load_icode stub stops every user program
+
+
+def graded_failures(tree, log):
+    """The tests that fail when make grade runs (built already) in tree."""
+    results = os.path.abspath(log + ".json")
+    with open(log, "w", encoding="utf-8") as out:
+        subprocess.run(["./grade.sh"], cwd=tree, stdout=out, stderr=subprocess.STDOUT,
+                       env=dict(os.environ, GRADE_NOBUILD="1", GRADE_JSON=results))
+    try:
+        with open(results, encoding="utf-8") as f:
+            return {t["name"] for t in json.load(f)["tests"] if t["status"] != "passed"}
+    except (OSError, ValueError, KeyError):
+        return {f"(no results: see {log})"}
+
+
+def check_lab(lab, suite, top):
+    """Problems of lab's handout (in top/lab): it must build without a
+    warning, hold no line of a stubbed solution, and fail exactly the tests
+    of its lab and the later ones (every test for BREAKS_ALL). Returns the
+    problems and how many tests it must fail."""
+    tree, problems = os.path.join(top, lab), []
+    with contextlib.redirect_stdout(io.StringIO()):
+        handout(lab, tree)
+    build = subprocess.run(["make", "-s", "all"], cwd=tree, capture_output=True, text=True)
+    with open(tree + ".build.log", "w", encoding="utf-8") as f:
+        f.write(build.stdout + build.stderr)
+    if build.returncode:
+        return [f"the handout does not build: {tree}.build.log"], 0
+    warnings = [w for w in (build.stdout + build.stderr).split("\n") if "warning" in w.lower()]
+    if warnings:
+        problems += ["the handout builds with warnings:"] + ["  " + w for w in warnings[:5]]
+    leaks = io.StringIO()
+    with contextlib.redirect_stdout(leaks):
+        if check_tree(lab, tree):
+            problems += ["solution text left in the handout:"] + leaks.getvalue().split("\n")[:-1]
+    expected = {t.name for t in suite.tests if lab == BREAKS_ALL
+                or (t.lab in LABS and LABS.index(t.lab) >= LABS.index(lab))}
+    failed = graded_failures(tree, tree + ".grade.log")
+    problems += [f"{t} passes, but the {lab} stubs should break it" for t in sorted(expected - failed)]
+    problems += [f"{t} fails, but no {lab} stub should break it" for t in sorted(failed - expected)]
+    return problems, len(expected)
+
+
+def check_all(top="obj/handout-check"):
+    """make handout-check: every lab's handout (check_lab), then the full
+    tree passes every test. One line per lab and per problem, last "N
+    passed, M failed" (a unit: a lab or the full tree); 1 if any failed."""
+    shutil.rmtree(top, ignore_errors=True)
+    os.makedirs(top)
+    if subprocess.run(["make", "-s", "all"]).returncode:
+        print("handout-check: the full tree does not build\n0 passed, 1 failed")
+        return 1
+    suite, failed = gradelib.parse_tests("tools/grade.tests"), 0
+    for lab in LABS:
+        problems, n = check_lab(lab, suite, top)
+        failed += bool(problems)
+        print(f"handout {lab}: FAILED (logs in {top}/)" if problems else
+              f"handout {lab}: builds cleanly, no solution text, fails exactly its {n} tests")
+        for p in problems:
+            print("    " + p)
+    broken = graded_failures(".", os.path.join(top, "full.grade.log"))
+    failed += bool(broken)
+    print(f"full tree: FAILED: {' '.join(sorted(broken))}" if broken else
+          "full tree: every test passes")
+    print(f"{len(LABS) + 1 - failed} passed, {failed} failed")
+    return 1 if failed else 0
 
 
 def main():
@@ -260,6 +381,7 @@ def main():
     c = sub.add_parser("check-tree")
     c.add_argument("lab")
     c.add_argument("dir")
+    sub.add_parser("check")
     opt = ap.parse_args()
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     if opt.cmd == "handout":
@@ -270,6 +392,8 @@ def main():
     elif opt.cmd == "solution-lines":
         for line in sorted(solution_lines(opt.lab)):
             print(line)
+    elif opt.cmd == "check":
+        sys.exit(check_all())
     else:
         sys.exit(1 if check_tree(opt.lab, opt.dir) else 0)
 
