@@ -1,49 +1,29 @@
 #!/usr/bin/env python3
 """Check the documented copy-on-write state machines against the kernel.
 
-The machines are docs/cow-vpage.dot (a virtual page) and
-docs/cow-ppage.dot (a physical page); each edge is labelled with the
-events that take it. With trace=cow,fault the kernel prints, for every
-state-changing event, a line ending in
-"[EVENT: vpage A->B xN, ..., ppage C->D xM, ...]"; with trace=totals it
-sums those events per EVENT and prints one such line for each at the
-end. This script boots the programs in BOOTS with trace=totals (those
-with the same boot arguments share a boot, "prog=A,B,...", the kernel
-running each as if just booted; each is judged on its own part of the
-console) and checks that
-
-  (a) every traced move is an edge of its machine, with EVENT among the
-      edge's labels;
-  (b) every edge was taken by some boot, and so was every label except
-      those marked "*" (real code that no graded program reaches yet);
-  (c) every program ended with the kernel sound: its boot powered off by
-      itself, it printed "cow audit pass." and no kernel panic, and took
-      the moves it is listed for.
-
-It prints which boots took each label, every problem, and last
-"cow state machine check pass." or "... FAILED"; the exit status is 0
-only on a pass. Run from the top folder after `make`.
-
-  tools/cow_fsm_check.py                  the check (what `make grade` runs)
-  tools/cow_fsm_check.py --machine F.dot  check against F.dot instead of the
-                                          machine with the same graph name
-  tools/cow_fsm_check.py --table en|zh    also print the coverage tables
-  tools/cow_fsm_check.py --update-docs    ... and write them into docs/cow*.md
-                                          in Markdown (for docs/cow*.md)
-  tools/cow_fsm_check.py --boot "prog=X ..." [--only]   extra boots
-  tools/cow_fsm_check.py --logs DIR       keep each console log in DIR
-  tools/cow_fsm_check.py --share N        at most N programs to a boot
-                                          (default 8; 1: each boots alone)
-  tools/cow_fsm_check.py --per-event      boot with trace=cow,fault: a
-                                          line per event in those logs
+The machines are docs/cow-vpage.dot, cow-ppage.dot and cow-pdir.dot; each
+edge is labelled with the events that take it. With trace=totals the
+kernel sums its traced moves per event and prints, for each, a line
+ending in "[EVENT: vpage A->B xN, ..., ppage C->D xM, ...]"
+(trace=cow,fault: one per event). This script boots the programs of
+tools/cow_fsm.boots (sharing boots through tools/gradelib.py, each
+judged on its own part of the console) and checks that (a) every traced
+move is an edge of its machine with EVENT among its labels; (b) every
+edge, and every label not marked "*" (real code no graded program
+reaches yet), was taken by some boot; (c) every program ended with the
+kernel sound (powered off, "cow audit pass.", no panic) and took the
+moves it is listed for. Prints who took each label, every problem, and
+last "cow state machine check pass." or "... FAILED" (exit status 1).
+Run from the top folder after make; --help lists the options (extra
+boots, coverage tables for docs/cow*.md, logs, sharing).
 """
 
 import argparse
 import os
 import re
 import shutil
-import tempfile
 import struct
+import tempfile
 import sys
 import time
 
@@ -59,62 +39,22 @@ TRACES = {False: "trace=totals",      # the moves summed per event name
           True: "trace=cow,fault"}     # --per-event: a line for each event
 SEARCH = 12             # how far to look around a failalloc= value that missed
 
-# The boots: boot arguments, memory (None: the kernel image plus
-# SPARE_MIB, so that programs which fill memory finish fast and trace
-# little), and the moves each boot is here for ("MACHINE FROM->TO EVENT").
-# The slowest come first, so that two CPUs share the work evenly.
-# A failalloc=N boot fails the Nth page allocation of the user programs;
-# if N no longer lands where wanted (the kernel's allocations changed),
-# the values around it are tried and the one that works is reported.
-BOOTS = [
-    ("prog=exit failalloc=16", None, ["vpage cow->cow store-oom"]),
-    ("prog=cowcopyoom", None, ["vpage cow->cow copyout-oom", "vpage cow->private copyout-reuse"]),
-    ("prog=cowkernel", None, ["vpage cow->private copyout-copy"]),
-    ("prog=cowoom cow=off", None, ["vpage absent->private fork-failed",
-                                   "ppage free->exclusive fork-failed"]),
-    ("prog=exit", None, ["vpage private->cow fork", "vpage cow->private store-copy",
-                         "vpage cow->private store-reuse", "ppage exclusive->free unmap"]),
-    ("prog=forktest", None, ["vpage readonly->readonly fork", "ppage exclusive->shared fork"]),
-    ("prog=forktest cow=off", "128M", ["vpage absent->private fork-copy",
-                                       "vpage absent->readonly fork-copy"]),
-    # timeslice=1000: no preemption while forking, so failalloc=N always
-    # fails the same allocation (the timer's phase decides it otherwise)
-    ("prog=forktest failalloc=143 timeslice=1000", None,
-     ["vpage private->cow fork-failed", "ppage exclusive->shared fork-failed"]),
-    ("prog=forktest failalloc=150 timeslice=1000", None,
-     ["vpage cow->cow fork-failed", "vpage readonly->readonly fork-failed",
-      "ppage shared->shared fork-failed"]),
-    ("prog=cowthree", None, ["ppage shared->shared store-copy", "vpage cow->cow fork"]),
-    ("prog=cowchain", None, ["ppage shared->shared unmap", "ppage shared->shared fork"]),
-    ("prog=cowreuse", None, ["ppage exclusive->exclusive store-reuse"]),
-    ("prog=cowtext", None, ["vpage absent->readonly fork"]),
-    ("prog=badptr", None, ["vpage absent->private exec-load"]),
-    ("prog=mmaptest", None, ["vpage absent->cow file-map", "ppage exclusive->shared file-map",
-                             "vpage absent->readonly zero-map",
-                             "ppage shared->shared zero-map"]),
-    ("prog=protnone", None, ["vpage absent->readonly zero-fill"]),
-    ("prog=cowforced", None, ["vpage cow->private forced-copy", "vpage cow->private forced-reuse",
-                              "vpage absent->private file-copy", "ppage shared->shared file-map",
-                              "ppage shared->shared copyout-copy",
-                              "ppage shared->shared forced-copy"]),
-    ("prog=dirtycow dirtycow=vulnerable gup_resched=1", None,
-     ["vpage readonly->readonly forced-copy", "vpage absent->readonly file-map",
-      "vpage absent->readonly file-copy"]),
-    ("prog=cowforced failalloc=21", None, ["vpage cow->cow forced-oom"]),
-    ("prog=dirtycow failalloc=18", None, ["vpage readonly->readonly forced-oom"]),
-    ("prog=exit cow=pt", None, ["pdir private->shared fork", "pdir none->shared fork",
-                                "pdir shared->private pt-copy", "pdir shared->private pt-take",
-                                "vpage absent->cow pt-copy", "ppage exclusive->shared pt-copy"]),
-    ("prog=cowthree cow=pt", None, ["vpage private->cow pt-take"]),
-    ("prog=zeroread cow=pt pages=1200", None, ["pdir shared->shared fork", "pdir shared->none unmap"]),
-    ("prog=zeroread pages=2600", None, ["pdir none->zero zero-table", "pdir zero->private zero-fill",
-                                        "pdir zero->none unmap"]),
-    ("prog=forktest cow=pt failalloc=142", None, ["pdir private->shared fork-failed",
-                                                  "pdir none->shared fork-failed"]),
-    ("prog=forktest cow=pt failalloc=143", None, ["pdir shared->shared pt-oom"]),
-    ("prog=dirtycow dirtycow=vulnerable gup_resched=2", None,
-     ["vpage readonly->readonly forced-reuse"]),
-]
+BOOTS_FILE = "tools/cow_fsm.boots"   # the boots and the moves each is for (data)
+
+
+def read_boots(path):
+    """The boots of path: [(boot arguments, memory or None, [moves])]."""
+    boots = []
+    for n, line in enumerate(gradelib.read(path).split("\n"), 1):
+        if line.strip() and not line.startswith("#"):
+            try:
+                args, mem, wants = (w.strip() for w in line.split("|"))
+            except ValueError:
+                sys.exit(f"{path}:{n}: want 'ARGS | MEMORY | MOVE; MOVE...'")
+            boots.append((args, None if mem == "-" else mem,
+                          [w.strip() for w in wants.split(";") if w.strip()]))
+    return boots
+
 
 LINE_RE = re.compile(r"cow: .*\[([a-z][a-z-]*)(?:: ([^\]]*))?\]\s*$")
 MOVE_RE = re.compile(r"(vpage|ppage|pdir) ([a-z]+)->([a-z]+) x([0-9]+)$")
@@ -217,7 +157,7 @@ def health(rc, text):
 def parse_want(want):
     m = WANT_RE.match(want)
     if m is None:
-        sys.exit(f"BOOTS: cannot read {want!r} (want 'vpage FROM->TO EVENT')")
+        sys.exit(f"{BOOTS_FILE}: cannot read {want!r} (want 'vpage FROM->TO EVENT')")
     return m.groups()
 
 
@@ -336,7 +276,7 @@ def report_boots(boots, results, problems):
         problems += [f"{name}: did not take {w}, which it is listed for" for w in r["missed"]]
         if r["args"] != args and not r["missed"]:
             print(f"note: {boot_name(args)} no longer takes its moves; "
-                  f"{r['args']} does: update BOOTS in {sys.argv[0]}")
+                  f"{r['args']} does: update {BOOTS_FILE}")
         for key, count in r["moves"].items():
             seen.setdefault(key, set()).add(name)
             total += count
@@ -433,7 +373,7 @@ def main():
     if not os.path.exists(opt.kernel):
         sys.exit(f"{opt.kernel} is missing: run make first")
     small = (kernel_end(opt.kernel) - DRAM_BASE + (1 << 20) - 1) // (1 << 20) + SPARE_MIB
-    boots = ([] if opt.only else list(BOOTS)) + [(args, "128M", []) for args in opt.boot]
+    boots = ([] if opt.only else read_boots(BOOTS_FILE)) + [(args, "128M", []) for args in opt.boot]
 
     start = time.monotonic()
     boots = [(args, mem or f"{small}M", wants) for args, mem, wants in boots]

@@ -1,25 +1,18 @@
 #!/usr/bin/env python3
-"""make grade: build the kernel once, run the tests of tools/grade.tests
-(tools/gradelib.py boots, shares boots, cuts and judges), print a score.
+"""make grade: build once, run the tests of tools/grade.tests through
+tools/gradelib.py, print per lab "== Lab NAME: TITLE", a line per test
+(why, under a failed one) and "Lab NAME: X/Y", then "Total Score: X/Y" and
+last "N passed, M failed"; exit status 0 only if all passed. A quick boot
+of hello goes first: a failed boot self-check is said once, at the top.
 
-  tools/grade.py [WORD...]      the tests whose names contain a WORD (all if none)
-  tools/grade.py --passed RESULTS.json NAME    exit 0 if test NAME got its
-                                points in that results file (GitHub Classroom)
+  grade.py [WORD...]   the tests whose names contain a WORD (default all)
+  grade.py --passed RESULTS.json NAME   0 if test NAME got its points there
 
-Prints per lab "== Lab NAME: TITLE", one line per test (with the cause
-lines, the first three failed checks and the log's path under a failed
-one) and "Lab NAME: X/Y"; then "Total Score: X/Y" and, always last,
-"N passed, M failed". The exit status is 0 only if every test passed.
-One quick boot of hello runs first: if the kernel's boot self-check fails,
-that is said once at the top.
-
-Environment: CPUS=N harts a boot (default 2) unless its test says;
-GRADE_LAB=NAME one lab's tests; GRADE_SHARE=N at most N tests a boot
-(default 8, 1: each alone); GRADE_JOBS=N boots at once (default nproc + 1:
-some tests sleep); GRADE_LOGDIR=DIR logs (default obj/grade);
-GRADE_JSON=FILE Gradescope's results.json; GRADE_JUNIT=FILE JUnit XML;
-GRADE_TESTS=FILE another test list; GRADE_NOBUILD=1 no build;
-QEMU_SH=PATH another runner (gradelib.boot).
+Environment: CPUS (harts a boot, default 2), GRADE_LAB (one lab),
+GRADE_SHARE (tests a boot, default 8), GRADE_JOBS (boots at once, default
+nproc + 1: some tests sleep), GRADE_LOGDIR (default obj/grade), GRADE_JSON
+(Gradescope's results.json), GRADE_JUNIT (JUnit XML), GRADE_TESTS (the
+list), GRADE_NOBUILD=1, QEMU_SH (another runner).
 """
 
 import json
@@ -30,32 +23,32 @@ import sys
 import xml.etree.ElementTree as ET
 
 import gradelib
-from gradelib import GradeError, Test
+from gradelib import GradeError
+
+ENV = os.environ.get
 
 
 def die(message):
-    """Say what went wrong, then the result line CI looks for; exit 1."""
+    """Say what went wrong and the result line CI reads; exit 1."""
     print(f"grade.sh: {message}", file=sys.stderr)
     print("0 passed, 1 failed")
     sys.exit(1)
 
 
-def env_int(name, default, low, high, why=""):
-    value = os.environ.get(name) or str(default)
-    if not value.isdigit() or not low <= int(value) <= high:
+def number(name, default, high, why=""):
+    value = ENV(name) or str(default)
+    if not value.isdigit() or not 1 <= int(value) <= high:
         die(f"bad {name} '{value}'{why}")
     return int(value)
 
 
 def select(suite, lab, words):
-    """The tests of lab (all labs if empty) whose names contain a word (all
-    if none), grouped by lab in the labs' order. A word that matches
-    nothing is an error."""
+    """The tests of lab (all if empty) whose names hold a word (all if no
+    words), grouped by lab in list order; a word matching none is an error."""
     if lab and lab not in suite.labs:
         raise GradeError(f"no lab named '{lab}'; the labs are: {' '.join(suite.labs)}")
-    chosen = [t for name in suite.labs if not lab or name == lab
-              for t in suite.tests if t.lab == name
-              and (not words or any(w in t.name for w in words))]
+    chosen = [t for name in suite.labs if lab in ("", name) for t in suite.tests
+              if t.lab == name and (not words or any(w in t.name for w in words))]
     for w in words:
         if not any(w in t.name for t in chosen):
             of = f" of lab {lab}" if lab else ""
@@ -65,32 +58,12 @@ def select(suite, lab, words):
     return chosen
 
 
-def boot_check():
+def boot_check(harts):
     """The boot self-check: hello must reach its first user process."""
-    t = Test("boot/hello", None, int(os.environ.get("CPUS") or 2))
+    t = gradelib.Test("boot/hello", None, harts)
     t.prog, t.timeout, t.nodefault = "hello", 5, True
-    gradelib.add_check(t.checks, "expect-re", r"kernel_execve: pid = 2, .*", "boot check")
+    t.checks = [("expect-re", gradelib.check("expect-re", r"kernel_execve: pid = 2, .*", ""))]
     return t
-
-
-def detail(result, boot_failed):
-    """The lines under a failed test: why, the first failed checks, its log."""
-    if boot_failed:
-        lines = ["(boot self-check failed, see above)"]
-    else:
-        v = result.verdict
-        lines = v.causes + v.problems[:3]
-        if len(v.problems) > 3:
-            lines.append(f"(+{len(v.problems) - 3} more)")
-    return lines + [f"log: {result.log}"]
-
-
-def result_line(result, width):
-    t, tenths = result.test, (result.ms + 50) // 100
-    shared = f" in a boot of {result.sharers}" if result.sharers > 1 else ""
-    tag = f"  [{t.lab} {t.exercise}]" if t.exercise else ""
-    verdict = "OK" if result.ok else "FAIL"
-    return f"{t.name + ':':<{width}} {verdict:<4} ({tenths // 10}.{tenths % 10}s{shared}){tag}"
 
 
 class Report:
@@ -101,110 +74,110 @@ class Report:
         self.width = max([12] + [len(t.name) + 2 for t in selected])
         self.results, self.printed, self.boot = {}, 0, "pending"
 
-    def add(self, result):
-        """Take one result; print every result now ready, none before the
-        boot self-check's."""
-        if result.test.lab is None:
-            self.say_boot(result.verdict)
+    def add(self, r):
+        """Take a result; print all now ready, none before the boot check's."""
+        if r.test.lab is None:
+            self.say_boot(r.verdict)
         else:
-            self.results[result.test.name] = result
+            self.results[r.test.name] = r
         while self.boot != "pending" and self.printed < len(self.selected) \
                 and self.selected[self.printed].name in self.results:
-            self.say(self.selected[self.printed])
+            self.say(self.printed)
             self.printed += 1
 
-    def say_boot(self, verdict):
-        """Print the boot self-check's failure, if it failed (it passed if
-        it reached pid 2, whatever else happened)."""
-        self.boot = "failed" if verdict.problems else "ok"
+    def say_boot(self, v):
+        """It passed if hello reached pid 2, whatever else happened."""
+        self.boot = "failed" if v.problems else "ok"
         if self.boot == "failed":
-            why = " | ".join(c.strip() for c in verdict.causes)
-            why = why or "it never reached 'kernel_execve: pid = 2'"
-            print(f"the kernel's boot self-check failed: {why} "
-                  "-- every test below fails because of it")
+            why = " | ".join(c.strip() for c in v.causes) or "it never reached 'kernel_execve: pid = 2'"
+            print(f"the kernel's boot self-check failed: {why} -- every test below fails because of it")
             print(f"    log: {os.path.join(self.logdir, 'boot/hello.log')}")
 
-    def say(self, test):
-        i, lab = self.printed, test.lab
+    def line(self, r, width=0):
+        tenths, t = (r.ms + 50) // 100, r.test
+        shared = f" in a boot of {r.sharers}" if r.sharers > 1 else ""
+        tag = f"  [{t.lab} {t.exercise}]" if t.exercise else ""
+        return f"{t.name + ':':<{width}} {'OK' if r.ok else 'FAIL':<4} ({tenths // 10}.{tenths % 10}s{shared}){tag}"
+
+    def detail(self, r):
+        """Under a failed test: why, the first three failed checks, the log."""
+        v = r.verdict
+        more = [f"(+{len(v.problems) - 3} more)"] if len(v.problems) > 3 else []
+        why = ["(boot self-check failed, see above)"] if self.boot == "failed" else \
+            v.causes + v.problems[:3] + more
+        return why + [f"log: {r.log}"]
+
+    def say(self, i):
+        lab, r = self.selected[i].lab, self.results[self.selected[i].name]
         if i == 0 or self.selected[i - 1].lab != lab:
             print(f"== Lab {lab}: {self.suite.labs[lab]}")
-        result = self.results[test.name]
-        print(result_line(result, self.width))
-        if not result.ok:
-            for line in detail(result, self.boot == "failed"):
-                print("    " + line)
+        print(self.line(r, self.width))
+        for line in [] if r.ok else self.detail(r):
+            print("    " + line)
         if i + 1 == len(self.selected) or self.selected[i + 1].lab != lab:
-            score, total = self.score(lab)
-            print(f"Lab {lab}: {score}/{total}\n")
+            print("Lab {}: {}/{}\n".format(lab, *self.score(lab)))
         sys.stdout.flush()
 
     def score(self, lab=None):
-        """(points earned, points possible) of one lab or of all."""
-        rs = [r for r in self.results.values() if lab is None or r.test.lab == lab]
+        """(points earned, points possible) of lab, or of all."""
+        rs = [r for r in self.results.values() if lab in (None, r.test.lab)]
         return sum(r.test.points for r in rs if r.ok), sum(r.test.points for r in rs)
+
+    def labs(self):
+        return {lab: [r for r in self.in_order() if r.test.lab == lab]
+                for lab in dict.fromkeys(t.lab for t in self.selected)}
 
     def in_order(self):
         return [self.results[t.name] for t in self.selected]
 
 
-def write_json(path, report):
-    """Gradescope's results.json: one entry per test, the total score."""
-    tests = []
-    for r in report.in_order():
-        out = [result_line(r, 0)] + ([] if r.ok else detail(r, report.boot == "failed"))
-        tests.append({"name": r.test.name, "score": r.test.points if r.ok else 0,
-                      "max_score": r.test.points, "status": "passed" if r.ok else "failed",
-                      "output": "\n".join(out), "visibility": "visible"})
-    score, total = report.score()
-    summary = "\n".join(f"Lab {lab}: {'/'.join(map(str, report.score(lab)))}"
-                        for lab in dict.fromkeys(r.test.lab for r in report.in_order()))
-    gradelib.write(path, json.dumps({"score": score, "output": f"{summary}\nTotal Score: "
-                                     f"{score}/{total}", "stdout_visibility": "visible",
-                                     "tests": tests}, indent=1) + "\n")
+def write_json(path, rep):
+    """Gradescope's results.json: a test per test (its result line and, if it
+    failed, the lines under it), the total."""
+    tests = [{"name": r.test.name, "score": r.test.points if r.ok else 0,
+              "max_score": r.test.points, "status": "passed" if r.ok else "failed",
+              "output": "\n".join([rep.line(r)] + ([] if r.ok else rep.detail(r))),
+              "visibility": "visible"} for r in rep.in_order()]
+    out = "\n".join("Lab {}: {}/{}".format(lab, *rep.score(lab)) for lab in rep.labs())
+    gradelib.write(path, json.dumps({"score": rep.score()[0], "output": out + "\nTotal Score: {}/{}"
+                                     .format(*rep.score()), "tests": tests}, indent=1) + "\n")
 
 
-def write_junit(path, report):
+def write_junit(path, rep):
     """JUnit XML: a testsuite per lab, a testcase per test, a failure with
-    the decisive lines for each failed one."""
-    top = ET.Element("testsuites", name="make grade")
-    for lab in dict.fromkeys(r.test.lab for r in report.in_order()):
-        rs = [r for r in report.in_order() if r.test.lab == lab]
+    the lines under it for each failed one."""
+    top = ET.Element("testsuites", name="make grade", tests=str(len(rep.results)),
+                     failures=str(sum(not r.ok for r in rep.results.values())))
+    for lab, rs in rep.labs().items():
         suite = ET.SubElement(top, "testsuite", name=lab, tests=str(len(rs)),
                               failures=str(sum(not r.ok for r in rs)),
                               time=f"{sum(r.ms for r in rs) / 1000:.1f}")
-        props = ET.SubElement(suite, "properties")
-        score, total = report.score(lab)
-        ET.SubElement(props, "property", name="score", value=f"{score}/{total}")
+        ET.SubElement(ET.SubElement(suite, "properties"), "property", name="score",
+                      value="{}/{}".format(*rep.score(lab)))
         for r in rs:
             case = ET.SubElement(suite, "testcase", classname=lab, name=r.test.name,
                                  time=f"{r.ms / 1000:.1f}")
             if not r.ok:
-                lines = detail(r, report.boot == "failed")
+                lines = rep.detail(r)
                 ET.SubElement(case, "failure", message=lines[0]).text = "\n".join(lines)
-    top.set("tests", str(len(report.results)))
-    top.set("failures", str(sum(not r.ok for r in report.results.values())))
     ET.ElementTree(top).write(path, encoding="utf-8", xml_declaration=True)
 
 
-def load_times(path):
-    try:
-        return json.loads(gradelib.read(path))
-    except (OSError, ValueError):
-        return {}
-
-
-def run(selected, suite, logdir):
-    """Run the boot self-check and the selected tests; returns the Report."""
-    share = env_int("GRADE_SHARE", 8, 1, gradelib.MAX_SHARE,
-                    " (1 to 16: the kernel runs 16 programs a boot)")
-    jobs = env_int("GRADE_JOBS", (os.cpu_count() or 1) + 1, 1, 10**6)
+def run(suite, selected, logdir, harts):
+    """Run the boot self-check and the selected tests, slowest first by the
+    last run's times (kept in LOGDIR/times.json); returns the Report."""
+    share = number("GRADE_SHARE", 8, gradelib.MAX_SHARE, " (1 to 16: the kernel runs 16 programs a boot)")
+    jobs = number("GRADE_JOBS", (os.cpu_count() or 1) + 1, 10**6)
     times_file = os.path.join(logdir, "times.json")
-    times = load_times(times_file)
+    try:
+        times = json.loads(gradelib.read(times_file))
+    except (OSError, ValueError):
+        times = {}
     boots = gradelib.plan(selected, lambda t: t.share_key(share), share,
                           lambda t: times.get(t.name, t.timeout * 100))
     os.makedirs(os.path.join(logdir, "boot"), exist_ok=True)
     runner, report = gradelib.Runner(suite, logdir), Report(suite, selected, logdir)
-    for _, results in gradelib.run_all([[boot_check()]] + boots, jobs, runner.run):
+    for _, results in gradelib.run_all([[boot_check(harts)]] + boots, jobs, runner.run):
         for r in results:
             report.add(r)
     times.update({r.test.name: r.ms for r in report.results.values()})
@@ -212,14 +185,13 @@ def run(selected, suite, logdir):
     return report
 
 
-def passed(results_file, name):
-    """Exit status for a GitHub Classroom step: 0 if test name got its points."""
+def passed(results, name):
+    """For a GitHub Classroom step: 0 if test name got its points in results."""
     try:
-        tests = json.loads(gradelib.read(results_file))["tests"]
+        hit = [t for t in json.loads(gradelib.read(results))["tests"] if t["name"] == name]
     except (OSError, ValueError, KeyError):
-        sys.exit(f"grade: no results in {results_file} (did make grade run?)")
-    hit = [t for t in tests if t["name"] == name]
-    print(hit[0]["output"] if hit else f"no test {name} in {results_file}")
+        hit = []
+    print(hit[0]["output"] if hit else f"no result for {name} in {results} (did make grade run?)")
     return 0 if hit and hit[0]["score"] == hit[0]["max_score"] else 1
 
 
@@ -230,28 +202,24 @@ def interrupted(*_):
 
 def main(words):
     if words[:1] == ["--passed"] and len(words) == 3:
-        return passed(words[1], words[2])
+        return passed(*words[1:])
     os.chdir(gradelib.TOP)
     signal.signal(signal.SIGTERM, interrupted)
     signal.signal(signal.SIGINT, interrupted)
-    logdir = os.environ.get("GRADE_LOGDIR") or "obj/grade"
+    logdir, harts = ENV("GRADE_LOGDIR") or "obj/grade", number("CPUS", 2, 8)
     try:
-        suite = gradelib.parse_tests(os.environ.get("GRADE_TESTS") or "tools/grade.tests",
-                                     env_int("CPUS", 2, 1, 8))
-        selected = select(suite, os.environ.get("GRADE_LAB", ""), words)
+        suite = gradelib.parse_tests(ENV("GRADE_TESTS") or "tools/grade.tests", harts)
+        selected = select(suite, ENV("GRADE_LAB", ""), words)
     except GradeError as e:
         die(str(e))
-    if os.environ.get("GRADE_NOBUILD") != "1":
-        if subprocess.run(["make", "-s", f"-j{os.cpu_count() or 1}", "all"]).returncode:
-            die("build failed (errors above); no test was run")
-    report = run(selected, suite, logdir)
-    score, total = report.score()
+    if ENV("GRADE_NOBUILD") != "1" and subprocess.run(["make", "-s", f"-j{os.cpu_count()}", "all"]).returncode:
+        die("build failed (errors above); no test was run")
+    report = run(suite, selected, logdir, harts)
+    for name, write in (("GRADE_JSON", write_json), ("GRADE_JUNIT", write_junit)):
+        if ENV(name):
+            write(ENV(name), report)
     failed = sum(not r.ok for r in report.results.values())
-    if os.environ.get("GRADE_JSON"):
-        write_json(os.environ["GRADE_JSON"], report)
-    if os.environ.get("GRADE_JUNIT"):
-        write_junit(os.environ["GRADE_JUNIT"], report)
-    print(f"Total Score: {score}/{total}")
+    print("Total Score: {}/{}".format(*report.score()))
     print(f"{len(report.results) - failed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -2,9 +2,11 @@
 """Check the runner (tools/gradelib.py, make grade) against a fake kernel,
 without QEMU: which test passes, which fails and why, which is booted
 again alone; that the JSON and JUnit files add up to the printed score;
-and that each lab's GitHub Classroom workflow is well-formed YAML of the
-shape Classroom reads. Prints one line per check and last "N passed,
-M failed" (make stress runs it).
+and that each lab's GitHub Classroom workflow parses (JSON, a subset of
+YAML) in the shape Classroom reads. With --teachers, on the real kernel instead: make
+grade-handins with three handins (correct, broken, hanging) and make
+autograder's zip in a fake /autograder. Prints one line per check and
+last "N passed, M failed" (make stress runs both).
 
 Each fake program's name says what it does in a boot:
   ok*     prints its pass line            bad*    prints a FAIL line instead
@@ -14,16 +16,22 @@ Each fake program's name says what it does in a boot:
 In a shared boot, the K-th program "took" 1000 + 100 K ms.
 """
 
+import contextlib
+import csv
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
+import zipfile
 
 import gradelib
 import handout
+import teacher
 
 DIR = os.path.join(gradelib.TOP, "obj/grade-selftest")
 TESTS = """default
@@ -148,100 +156,125 @@ def check_files(c, out, logs):
            f"the JUnit file counts the printed passes and failures ({counts and counts.group(0)})")
 
 
-# ---- a YAML reader for the workflow's block style ----------------------------
-
-KEY_RE = re.compile(r"""("[^"]*"|'[^']*'|[A-Za-z0-9_.${}-]+):(?: (.*))?$""")
-
-
-def scalar(text):
-    """A plain or quoted scalar (numbers stay strings, as Actions reads them)."""
-    if text[:1] in "\"'":
-        if len(text) < 2 or text[-1] != text[0]:
-            raise ValueError(f"unclosed quote: {text}")
-        return text[1:-1]
-    if text[:1] in "[{&*!|>%@`" or " #" in text:
-        raise ValueError(f"not in the block subset: {text}")
-    return text
-
-
-def yaml_block(lines, i, indent):
-    """Read the mapping or sequence at lines[i] (indent columns); returns it
-    and the index of the first line after it."""
-    seq = lines[i][1].startswith("- ")
-    out = [] if seq else {}
-    while i < len(lines) and lines[i][0] == indent:
-        text = lines[i][1]
-        if seq != text.startswith("- "):
-            raise ValueError(f"line {i}: a sequence and a mapping mixed")
-        if seq:
-            item = text[2:]
-            if KEY_RE.match(item):      # "- key: value" starts a mapping
-                lines[i] = (indent + 2, item, lines[i][2])
-                value, i = yaml_block(lines, i, indent + 2)
-            else:
-                value, i = scalar(item), i + 1
-            out.append(value)
-            continue
-        m = KEY_RE.match(text)
-        if not m or m.group(1).strip("\"'") in out:
-            raise ValueError(f"line {i}: not a key, or a key twice: {text}")
-        key, rest, i = m.group(1).strip("\"'"), (m.group(2) or "").strip(), i + 1
-        if rest == "|":
-            body = []
-            while i < len(lines) and lines[i][0] > indent:
-                body.append(lines[i][2][indent + 2:])
-                i += 1
-            out[key] = "\n".join(body) + "\n"
-        elif rest:
-            out[key] = scalar(rest)
-        elif i < len(lines) and lines[i][0] > indent:
-            out[key], i = yaml_block(lines, i, lines[i][0])
-        else:
-            out[key] = None
-    if i < len(lines) and lines[i][0] > indent:
-        raise ValueError(f"line {i}: indented too far: {lines[i][2]}")
-    return out, i
-
-
-def yaml_load(text):
-    """Read block-style YAML (mappings, "- " sequences, scalars, "|" blocks);
-    ValueError for anything else (tabs, flow style, anchors, bad indents)."""
-    if "\t" in text:
-        raise ValueError("a tab")
-    lines = [(len(raw) - len(raw.lstrip(" ")), raw.strip(), raw) for raw in text.split("\n")
-             if raw.strip() and not raw.lstrip().startswith("#")]
-    value, i = yaml_block(lines, 0, lines[0][0])
-    if i != len(lines):
-        raise ValueError(f"line {i}: stray text: {lines[i][2]}")
-    return value
-
-
 def check_workflow(c, lab, suite):
-    """The lab's workflow: YAML, on push, one command-grader step per test
-    with its points, the reporter reading every one, the JUnit file kept."""
+    """The lab's workflow: JSON (so YAML) after its comment lines, on push,
+    one command-grader step per test with its points, the reporter reading
+    every one, the JUnit file kept."""
     text = handout.workflow(lab, suite)
     try:
-        wf = yaml_load(text)
+        body = "\n".join(line for line in text.split("\n") if not line.startswith("#"))
+        wf = json.loads(body)
         steps = wf["jobs"]["grade"]["steps"]
         graders = [s for s in steps if "autograding-command-grader" in s.get("uses", "")]
         reporter = next(s for s in steps if "autograding-grading-reporter" in s.get("uses", ""))
         ids = [s["id"] for s in graders]
-        tests = [t for t in suite.tests if t.lab == lab]
         ok = ("push" in wf["on"] and reporter["with"]["runners"] == ",".join(ids)
               and all(reporter["env"][f"{i.upper()}_RESULTS"] ==
                       f"${{{{ steps.{i}.outputs.result }}}}" for i in ids)
-              and [(s["with"]["test-name"], int(s["with"]["max-score"])) for s in graders] ==
-              [(t.name, t.points) for t in tests]
-              and any("upload-artifact" in s.get("uses", "") for s in steps))
+              and [(s["with"]["test-name"], s["with"]["max-score"]) for s in graders] ==
+              [(t.name, t.points) for t in suite.tests if t.lab == lab]
+              and any("upload-artifact" in s.get("uses", "") for s in steps)
+              and not re.search(r"\t|^ *#", body, re.M))
         why = "" if ok else ": its steps do not match the lab's tests"
     except (ValueError, KeyError, TypeError, StopIteration) as e:
         ok, why = False, f": {type(e).__name__} {e}"
-    c.want(ok, f"the {lab} lab's Classroom workflow reads as YAML, one step a test{why}")
+    c.want(ok, f"the {lab} lab's Classroom workflow parses, one step a test{why}")
+
+
+# ---- the teachers' tools, on the real kernel (--teachers) ---------------------
+
+def capture(fn, *args):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        fn(*args)
+    return out.getvalue()
+
+
+def fake_handin(fresh, out, files):
+    """Write files ({path: text, or a function of the old text}) into a clone
+    of the handout fresh, run make handin there, move its tarball to out."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = os.path.join(tmp, "tree")
+        subprocess.run(["git", "clone", "-q", fresh, tree], check=True)
+        for path, text in files.items():
+            full = os.path.join(tree, path)
+            old = gradelib.read(full) if os.path.exists(full) else ""
+            gradelib.write(full, text(old) if callable(text) else text)
+        subprocess.run(["tools/handin.sh"], cwd=tree, check=True, capture_output=True)
+        shutil.move(os.path.join(tree, "handin-cow.tar.gz"), out)
+
+
+def check_teachers(c):
+    """grade-handins with three handins of the cow lab (correct, broken and
+    cheating, hanging), then the autograder zip in a fake /autograder."""
+    root = os.path.join(gradelib.TOP, "obj/teacher-selftest")
+    folder, fresh = os.path.join(root, "handins"), os.path.join(root, "handout")
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(folder)
+    teacher.cut_handout("cow", fresh)
+    paths = sorted({r.path for r in handout.all_regions() if r.lab == "cow"})
+    solution = {p: handout.cut_source("dirtycow", p, gradelib.read(p)) for p in paths}
+    hang = lambda text: text.replace("void cow_init(void) {\n", "void cow_init(void) {\n    for (;;)\n        ;\n")
+    fake_handin(fresh, os.path.join(folder, "alice.tar.gz"), dict(solution, **{"report.md": "Mine.\n"}))
+    broken = {p: t for p, t in solution.items() if p != "kern/mm/uaccess.c"}   # no exercise 3
+    fake_handin(fresh, os.path.join(folder, "bob.tar.gz"),
+                dict(broken, **{"tools/grade.tests": "", "Makefile": lambda t: t + "\n# mine\n"}))
+    fake_handin(fresh, os.path.join(folder, "carol.tar.gz"),
+                dict(solution, **{"kern/mm/cow.c": hang(solution["kern/mm/cow.c"])}))
+    capture(teacher.grade_handins, "cow", folder, 2, 60, False)
+    with open(os.path.join(folder, "scores.csv"), encoding="utf-8") as f:
+        rows = {r["handin"]: r for r in csv.DictReader(f)}
+    top = sum(t.points for t in teacher.lab_tests("cow"))
+    row = lambda name: rows.get(name, {"total": "-1", "status": "no row"})
+    alice, bob, carol = row("alice"), row("bob"), row("carol")
+    c.want(sorted(rows) == ["alice", "bob", "carol"], "grade-handins writes a row per handin to scores.csv")
+    c.want(alice["total"] == str(top) and alice["status"] == "ok",
+           f"the correct handin gets every point ({alice['total']}/{top}, {alice['status']})")
+    c.want(0 < int(bob["total"]) < top and
+           "restored as handed out: Makefile, tools/grade.tests" in bob["status"],
+           f"the broken one fails its stubs' tests, its changes to the grader undone ({bob['total']}, "
+           f"{bob['status']})")
+    c.want(carol["total"] == "0" and "time limit" in carol["status"],
+           f"the hanging one stops at its time limit, costing only itself ({carol['status']})")
+    c.want(os.path.exists(os.path.join(folder, "logs/alice/grade/forktest.log")) and
+           "Total Score" in gradelib.read(os.path.join(folder, "logs/alice/grade.txt")),
+           "each handin has its log folder")
+    out = capture(teacher.grade_handins, "cow", folder, 2, 60, False)
+    c.want("0 to grade, 3 already graded" in out, "a second run skips the graded handins")
+    check_autograder(c, root, os.path.join(folder, "alice.tar.gz"), top)
+
+
+def check_autograder(c, root, handin, top):
+    """make autograder's zip, unpacked into a fake /autograder, grades a handin."""
+    ag = os.path.join(root, "autograder")
+    capture(teacher.autograder, "cow", os.path.join(root, "autograder-cow.zip"))
+    with zipfile.ZipFile(os.path.join(root, "autograder-cow.zip")) as z:
+        modes = {i.filename: i.external_attr >> 16 for i in z.infolist()}
+        for info in z.infolist():
+            os.chmod(z.extract(info, os.path.join(ag, "source")), (info.external_attr >> 16) or 0o644)
+    c.want(modes.get("setup.sh") == modes.get("run_autograder") == 0o100755,
+           "the autograder zip has setup.sh and run_autograder at its top")
+    os.makedirs(os.path.join(ag, "submission"))
+    shutil.copy(handin, os.path.join(ag, "submission"))
+    subprocess.run([os.path.join(ag, "source/run_autograder")], capture_output=True,
+                   env=dict(os.environ, AUTOGRADER_ROOT=ag))
+    try:
+        results = json.loads(gradelib.read(os.path.join(ag, "results/results.json")))
+        got = (results["score"], sum(t["max_score"] for t in results["tests"]))
+    except (OSError, ValueError, KeyError):
+        got = None
+    c.want(got == (top, top), f"run_autograder grades a submission in a fake /autograder ({got})")
 
 
 def main():
     if sys.argv[1:2] == ["--fake"]:
         return fake_qemu(sys.argv[2:])
+    os.chdir(gradelib.TOP)
+    if sys.argv[1:2] == ["--teachers"]:
+        c = Checks()
+        check_teachers(c)
+        print(f"{c.passed} passed, {c.failed} failed")
+        return 1 if c.failed else 0
     shutil.rmtree(DIR, ignore_errors=True)
     os.makedirs(DIR)
     gradelib.write(os.path.join(DIR, "tests"), TESTS)
@@ -253,13 +286,6 @@ def main():
     suite = gradelib.parse_tests(os.path.join(gradelib.TOP, "tools/grade.tests"))
     for lab in handout.LABS:
         check_workflow(c, lab, suite)
-    c.want(yaml_load("a:\n  - b: 'x'\n    c: |\n      y\n")["a"][0] == {"b": "x", "c": "y\n"},
-           "the YAML reader reads a sequence of mappings and a literal block")
-    try:
-        yaml_load("a:\n  b: 1\n c: 2\n")
-        c.want(False, "the YAML reader refuses a bad indent")
-    except ValueError:
-        c.want(True, "the YAML reader refuses a bad indent")
     print(f"{c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0
 

@@ -230,37 +230,42 @@ def source_commit():
     return head.stdout.strip() + (" with uncommitted changes" if dirty else "")
 
 
-def step_id(name):
-    return "t-" + re.sub(r"[^A-Za-z0-9_-]", "_", name)
+def student_files(lab):
+    """What a student of lab may change (the teachers' tools restore the
+    rest): the files that hold its exercises, their headers, a report."""
+    files = {r.path for r in all_regions() if r.lab == lab}
+    files |= {f[:-2] + ".h" for f in files if f.endswith(".c") and os.path.exists(f[:-2] + ".h")}
+    return sorted(files) + list(REPORTS)
 
 
 def workflow(lab, suite):
     """The GitHub Actions workflow that grades lab on every push in the form
     GitHub Classroom reads: make grade once, then a command-grader step per
-    test worth its points (reading the results), the reporter, the JUnit file."""
-    tests = [t for t in suite.tests if t.lab == lab]
-    out = [f"# Grades the {lab} lab on every push; GitHub Classroom reads the points of",
-           "# each test from the reporter. Written by make handout (tools/handout.py).",
-           "name: grade", '"on":', "  - push", "  - workflow_dispatch",
-           "permissions:", "  checks: write", "  actions: read", "  contents: read",
-           "jobs:", "  grade:", "    runs-on: ubuntu-24.04", "    timeout-minutes: 30",
-           "    steps:", "      - uses: actions/checkout@v4", "      - name: make grade",
-           "        run: |", "          tools/setup.sh",
-           f"          make grade LAB={lab} JSON=obj/results.json JUNIT=obj/junit.xml || true"]
-    for t in tests:
-        out += [f"      - name: {t.name}", f"        id: {step_id(t.name)}",
-                "        uses: classroom-resources/autograding-command-grader@v1",
-                "        with:", f"          test-name: {t.name}",
-                f"          command: python3 tools/grade.py --passed obj/results.json {t.name}",
-                "          timeout: 1", f"          max-score: {t.points}"]
-    out += ["      - name: report", "        if: always()",
-            "        uses: classroom-resources/autograding-grading-reporter@v1", "        env:"]
-    out += [f'          {step_id(t.name).upper()}_RESULTS: "${{{{ steps.{step_id(t.name)}'
-            '.outputs.result }}"' for t in tests]
-    out += ["        with:", f"          runners: {','.join(step_id(t.name) for t in tests)}",
-            "      - uses: actions/upload-artifact@v4", "        if: always()",
-            "        with:", f"          name: junit-{lab}", "          path: obj/junit.xml"]
-    return "\n".join(out) + "\n"
+    test worth its points (reading the results), the reporter, the JUnit
+    file kept. Written as JSON, which is YAML too (and Python reads it)."""
+    ids = {t.name: "t-" + re.sub(r"[^A-Za-z0-9_-]", "_", t.name) for t in suite.tests if t.lab == lab}
+    grade = f"tools/setup.sh\nmake grade LAB={lab} JSON=obj/results.json JUNIT=obj/junit.xml || true\n"
+    steps = [{"uses": "actions/checkout@v4"}, {"name": "make grade", "run": grade}]
+    steps += [{"name": t, "id": i, "uses": "classroom-resources/autograding-command-grader@v1",
+               "with": {"test-name": t, "command": f"python3 tools/grade.py --passed "
+                        f"obj/results.json {t}", "timeout": 1, "max-score": suite_points(suite, t)}}
+              for t, i in ids.items()]
+    steps += [{"name": "report", "if": "always()",
+               "uses": "classroom-resources/autograding-grading-reporter@v1",
+               "env": {f"{i.upper()}_RESULTS": f"${{{{ steps.{i}.outputs.result }}}}"
+                       for i in ids.values()}, "with": {"runners": ",".join(ids.values())}},
+              {"uses": "actions/upload-artifact@v4", "if": "always()",
+               "with": {"name": f"junit-{lab}", "path": "obj/junit.xml"}}]
+    flow = {"name": "grade", "on": ["push", "workflow_dispatch"],
+            "permissions": {"checks": "write", "actions": "read", "contents": "read"},
+            "jobs": {"grade": {"runs-on": "ubuntu-24.04", "timeout-minutes": 30, "steps": steps}}}
+    return (f"# Grades the {lab} lab on every push; GitHub Classroom reads each test's points\n"
+            "# from the reporter. Written by make handout (tools/handout.py) in YAML's JSON form.\n"
+            + json.dumps(flow, indent=1) + "\n")
+
+
+def suite_points(suite, name):
+    return next(t.points for t in suite.tests if t.name == name)
 
 
 def excluded(path):
@@ -287,7 +292,7 @@ def handout(lab, out):
         else:
             shutil.copy2(path, dest)
     with open(os.path.join(out, ".handout"), "w", encoding="utf-8") as f:
-        f.write(f"lab {lab}\ncommit {source_commit()}\n")   # make handin packs it
+        f.write(f"lab {lab}\ncommit {source_commit()}\nstudent {' '.join(student_files(lab))}\n")
     os.makedirs(os.path.join(out, ".github/workflows"), exist_ok=True)
     with open(os.path.join(out, ".github/workflows/grade.yml"), "w", encoding="utf-8") as f:
         f.write(workflow(lab, gradelib.parse_tests("tools/grade.tests")))

@@ -1,19 +1,26 @@
 #!/usr/bin/env python3
-"""The tables, targets, CSV files and plot of make bench (tools/bench.sh).
+"""make bench: fork and COW-fault costs, in two currencies side by side.
 
-Reads the console logs of user/bench.c, booted once per fork mode
-(eager: cow=off, cow: the default, and pt: cow=pt when present) and per
-currency (icount: QEMU -icount, where 1 ns is one instruction; wall:
-real time), plus the fork-storm and parallel-boot timings bench.sh
-measured, and prints every figure in both currencies side by side, with
-the ratios.
-
-  tools/bench_report.py OUT LOGDIR [--storms FILE] [--harts FILE]
+Boots user/bench.c (through tools/gradelib.py) from one kernel image with
+eager fork (cow=off), copy-on-write fork and lazy page-table sharing
+(cow=pt, if the kernel has it), under QEMU -icount (1 ns is one
+instruction, the same every run) and in wall-clock time (one boot at a
+time, medians); then fork storms with and without the audit at every
+exit, and two parallel programs on 1, 2 and 4 harts. Prints the figures,
+their ratios and docs/perf.md's targets; writes fork.csv and fork.svg to
+docs/perf/ (--quick: two small sizes, no storms, into obj/bench/quick/;
+--icount-only: no wall-clock runs). 256 MiB (eager fork of 16384 pages
+fits), audit=off and timeslice=1000 (nothing else timed), one hart. Fails
+only if a run does not reach "bench pass."; a missed target is reported.
 """
 
+import argparse
 import math
 import os
+import re
 import sys
+
+import gradelib
 
 TICK_NS = 100                   # rdtime ticks are 100 ns on QEMU virt
 MODES = ["eager", "cow", "pt"]
@@ -21,35 +28,25 @@ CURRENCIES = ["icount", "wall"]
 LABEL = {"icount": "-icount", "wall": "wall clock"}
 
 
-def parse(path):
-    """The 'bench: ...' lines of one run: floors, per-size user and kernel results."""
-    run = {"sizes": {}, "kernel": {}, "floor": None}
-    for line in open(path, errors="replace"):
-        words = line.split()
-        if len(words) < 2 or words[0] != "bench:":
-            continue
-        kv = dict(w.split("=", 1) for w in words[1:] if "=" in w)
-        try:
-            kv = {k: int(v) for k, v in kv.items()}
-        except ValueError:
-            continue
-        if words[1] == "floor":
-            run["floor"] = kv
-        elif "size" in kv:
-            run["kernel" if words[1] == "kernel" else "sizes"][kv["size"]] = kv
-    return run
-
-
 def load(logdir):
-    """runs[currency][mode] for every log bench.sh left."""
+    """runs[currency][mode] from the "bench: ..." lines of each log in logdir:
+    the floors, and per size the user program's and the kernel's results."""
     runs = {}
     for cur in CURRENCIES:
         for mode in MODES:
-            path = os.path.join(logdir, "%s-%s.log" % (cur, mode))
-            if os.path.exists(path):
-                run = parse(path)
-                if run["sizes"]:
-                    runs.setdefault(cur, {})[mode] = run
+            path = os.path.join(logdir, f"{cur}-{mode}.log")
+            run = {"sizes": {}, "kernel": {}, "floor": None}
+            for words in map(str.split, gradelib.read(path).split("\n") if os.path.exists(path) else []):
+                kv = dict(w.split("=", 1) for w in words[1:] if "=" in w)
+                if len(words) < 2 or words[0] != "bench:" or not all(v.isdigit() for v in kv.values()):
+                    continue
+                kv = {k: int(v) for k, v in kv.items()}
+                if words[1] == "floor":
+                    run["floor"] = kv
+                elif "size" in kv:
+                    run["kernel" if words[1] == "kernel" else "sizes"][kv["size"]] = kv
+            if run["sizes"]:
+                runs.setdefault(cur, {})[mode] = run
     return runs
 
 
@@ -88,14 +85,10 @@ def figures(runs):
                     "copyfault": per(c["copyfault"], s), "reusefault": per(c["reusefault"], s),
                     "ptefloor": per(k.get("ptefloor", 0), reps),
                     "k_pte_write": per(k.get("ptefloor", 0), reps * n),
-                    "k_share": per(k.get("share", 0), reps * n),
-                    "k_eager": per(k.get("eager", 0), reps * n),
-                    "k_getpte": per(k.get("getpte", 0), reps * n),
-                    "k_unmap": per(k.get("unmap", 0), reps * n),
-                    "k_alloc": per(k.get("alloc", 0), reps * n),
-                    "k_free": per(k.get("free", 0), reps * n),
                     "k_wpcopy": per(k.get("wpcopy", 0), reps * s),
                 }
+                fig[cur][mode][s].update({"k_" + w: per(k.get(w, 0), reps * n) for w in
+                                          ("share", "eager", "getpte", "unmap", "alloc", "free")})
     return fig
 
 
@@ -202,14 +195,10 @@ def print_parts(fig, big):
         print("  handle_mm_fault copying a page %.0f" % k["k_wpcopy"])
 
 
-def print_storms(path):
-    """Fork storms, whole boots in wall-clock seconds: default audit against audit=off."""
-    if not path or not os.path.exists(path):
+def print_storms(t):
+    """Fork storms {name: {"on"|"off": seconds}}: default audit against audit=off."""
+    if not t:
         return {}
-    t = {}
-    for line in open(path):
-        name, audit, secs = line.split()
-        t.setdefault(name, {})[audit] = float(secs)
     print()
     print("fork storms, whole boots, wall clock (median seconds): the audit at every exit")
     print("  %-22s %9s %9s %7s" % ("program", "audit on", "audit off", "on/off"))
@@ -221,14 +210,10 @@ def print_storms(path):
     return out
 
 
-def print_harts(path):
-    """Parallel programs, whole boots in wall-clock seconds, by the number of harts."""
-    if not path or not os.path.exists(path):
+def print_harts(t):
+    """Parallel programs {name: {harts: seconds}}, whole boots, wall clock."""
+    if not t:
         return
-    t = {}
-    for line in open(path):
-        name, harts, secs = line.split()
-        t.setdefault(name, {})[int(harts)] = float(secs)
     counts = sorted({n for r in t.values() for n in r})
     print()
     print("parallel programs, whole boots, wall clock (median seconds) by harts")
@@ -316,31 +301,22 @@ def plot(fig, sizes, out):
     W, H, L, R, T, B = 820, 520, 80, 290, 40, 60
     colours = {"eager": "#d62728", "cow": "#1f77b4", "pt": "#2ca02c"}
     series = []
-    for cur in CURRENCIES:
-        for mode in MODES:
-            for key, what in (("fork", "fork"), ("writeall", "fork + writes")):
-                pts = [(s, fig[cur][mode][s][key] / 1000.0)      # cow=pt maps no PTE at fork
-                       for s in sizes if s > 0 and cur in fig and mode in fig[cur]
-                       and s in fig[cur][mode] and fig[cur][mode][s][key] > 0]
-                if pts:
-                    dash = "" if cur == "icount" else "6,4"
-                    width = 2 if key == "fork" else 1
-                    series.append(("%s %s (%s)" % (mode, what, LABEL[cur]), pts,
-                                   colours[mode], dash, width))
+    for cur, mode, (key, what) in [(c, m, k) for c in CURRENCIES for m in MODES
+                                   for k in (("fork", "fork"), ("writeall", "fork + writes"))]:
+        runs = fig.get(cur, {}).get(mode, {})
+        pts = [(s, runs[s][key] / 1000.0) for s in sizes    # cow=pt maps no PTE at fork
+               if s > 0 and s in runs and runs[s][key] > 0]
+        if pts:
+            series.append((f"{mode} {what} ({LABEL[cur]})", pts, colours[mode],
+                           "" if cur == "icount" else "6,4", 2 if key == "fork" else 1))
     if not series:
         return
-    xs = [p[0] for s in series for p in s[1]]
-    ys = [p[1] for s in series for p in s[1]]
+    xs, ys = zip(*[p for s in series for p in s[1]])
     x0, x1 = math.floor(math.log10(min(xs))), math.ceil(math.log10(max(xs)))
     y0, y1 = math.floor(math.log10(min(ys))), math.ceil(math.log10(max(ys)))
     x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)
-
-    def px(v):
-        return L + (math.log10(v) - x0) / (x1 - x0) * (W - L - R)
-
-    def py(v):
-        return H - B - (math.log10(v) - y0) / (y1 - y0) * (H - T - B)
-
+    px = lambda v: L + (math.log10(v) - x0) / (x1 - x0) * (W - L - R)
+    py = lambda v: H - B - (math.log10(v) - y0) / (y1 - y0) * (H - T - B)
     svg = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
            'font-family="sans-serif" font-size="12">' % (W, H),
            '<rect width="100%" height="100%" fill="white"/>',
@@ -361,24 +337,79 @@ def plot(fig, sizes, out):
     svg.append('<text transform="translate(18,%d) rotate(-90)" text-anchor="middle">'
                'microseconds, log scale</text>' % ((T + H - B) / 2))
     for i, (label, pts, colour, dash, width) in enumerate(series):
-        style = ' stroke-dasharray="%s"' % dash if dash else ""
+        style, ly = ' stroke-dasharray="%s"' % dash if dash else "", T + 10 + 20 * i
         svg.append('<polyline fill="none" stroke="%s" stroke-width="%d"%s points="%s"/>'
                    % (colour, width, style, " ".join("%.1f,%.1f" % (px(a), py(b)) for a, b in pts)))
-        ly = T + 10 + 20 * i
         svg.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="%d"%s/>'
                    % (W - R + 12, ly, W - R + 40, ly, colour, width, style))
         svg.append('<text x="%d" y="%d">%s</text>' % (W - R + 46, ly + 4, label))
-    svg.append("</svg>")
-    with open(os.path.join(out, "fork.svg"), "w") as f:
-        f.write("\n".join(svg) + "\n")
+    gradelib.write(os.path.join(out, "fork.svg"), "\n".join(svg + ["</svg>"]) + "\n")
+
+
+MODE_ARGS = {"eager": ["cow=off"], "cow": [], "pt": ["cow=pt"]}
+STORMS = [("forkcycle", "128M", "prog=forkcycle"), ("forkbomb-16M", "16M", "prog=forkbomb"),
+          ("forkbomb-128M", "128M", "prog=forkbomb")]
+PARALLEL = [("smpstress", "prog=smpstress"), ("dirtycow-parallel", "prog=dirtycow parallel")]
+
+
+def bench_boot(opt, cur, mode):
+    """Boot bench in currency cur and fork mode; console in LOGS/CUR-MODE.log."""
+    log = os.path.join(opt.logs, f"{cur}-{mode}.log")
+    args = ["prog=bench", "audit=off", "timeslice=1000"] + ["bench=quick"] * opt.quick
+    gradelib.boot(args + MODE_ARGS[mode], "256M", 1, 1200, log, opt.kernel,
+                  ["-i"] if cur == "icount" else [])
+    if not re.search(r"^bench pass\.", gradelib.read(log), re.M):
+        tail = "\n".join(gradelib.read(log).split("\n")[-21:])
+        sys.exit(f"bench: the {cur} {mode} run failed; the end of {log}:\n{tail}")
+
+
+def median_boot(opt, log, harts, mem, args):
+    """Boot three times, one at a time; the median wall-clock seconds."""
+    times = sorted(gradelib.boot(args.split(), mem, harts, 300, log, opt.kernel)[1] for _ in range(3))
+    return round(times[1] / 1000, 3)
+
+
+def run_boots(opt):
+    """Every boot of the bench; returns (storms, parallel) timings."""
+    with open(opt.kernel, "rb") as f:
+        modes = MODES if b"lazy page-table sharing" in f.read() else MODES[:2]
+    print(f"bench: booting bench with: {' '.join(modes)}; under -icount"
+          + ("" if opt.icount_only else ", then in wall-clock time") + "...", flush=True)
+    list(gradelib.run_all(modes, len(modes), lambda m: bench_boot(opt, "icount", m)))
+    for m in [] if opt.icount_only else modes:
+        bench_boot(opt, "wall", m)
+    if opt.quick or opt.icount_only:
+        return {}, {}
+    print("bench: fork storms, with and without the audit at every exit...", flush=True)
+    storms = {name: {a: median_boot(opt, os.path.join(opt.logs, f"storm-{name}-{a}.log"), 1,
+                                    mem, f"{args} audit={a}") for a in ("on", "off")}
+              for name, mem, args in STORMS}
+    print("bench: parallel programs on 1, 2 and 4 harts...", flush=True)
+    harts = {name: {n: median_boot(opt, os.path.join(opt.logs, f"smp-{name}-{n}.log"), n,
+                                   "128M", args) for n in (1, 2, 4)} for name, args in PARALLEL}
+    return storms, harts
 
 
 def main():
-    if len(sys.argv) < 3:
-        sys.exit(__doc__)
-    out, logdir = sys.argv[1], sys.argv[2]
-    opts = dict(zip(sys.argv[3::2], sys.argv[4::2]))
-    storms_file, harts_file = opts.get("--storms"), opts.get("--harts")
+    ap = argparse.ArgumentParser(description="Fork and COW-fault costs (make bench).")
+    ap.add_argument("--quick", action="store_true", help="two small sizes, no storms")
+    ap.add_argument("--icount-only", action="store_true", help="no wall-clock runs")
+    ap.add_argument("-k", dest="kernel", default="bin/kernel")
+    opt = ap.parse_args()
+    os.chdir(gradelib.TOP)
+    if not os.path.exists(opt.kernel):
+        sys.exit(f"bench: no {opt.kernel} (run make first)")
+    opt.logs, out = "obj/bench", "obj/bench/quick" if opt.quick else "docs/perf"
+    os.makedirs(out, exist_ok=True)
+    for name in os.listdir(opt.logs):
+        if name.endswith(".log"):
+            os.remove(os.path.join(opt.logs, name))
+    storms, harts = run_boots(opt)
+    report(out, opt.logs, storms, harts)
+
+
+def report(out, logdir, storms_t, harts_t):
+    """Print the tables and targets; write OUT/fork.csv and OUT/fork.svg."""
     runs = load(logdir)
     if not runs:
         sys.exit("bench: no results in %s" % logdir)
@@ -389,10 +420,9 @@ def main():
     print_tables(fig, sizes, modes, fl)
     big = 4096 if 4096 in sizes else sizes[-1]      # where the targets are set
     print_parts(fig, big)
-    storms = print_storms(storms_file)
-    print_harts(harts_file)
+    storms = print_storms(storms_t)
+    print_harts(harts_t)
     print_targets(targets(fig, fl, big, storms), big)
-    os.makedirs(out, exist_ok=True)
     write_csv(fig, sizes, out)
     plot(fig, sizes, out)
     print()
