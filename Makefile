@@ -176,8 +176,7 @@ autograder:
 grade-handins: | toolchain
 	@test -n "$(LAB)" -a -n "$(DIR)" || { echo "make grade-handins LAB=cow DIR=folder" \
 	    "[JOBS=N] [LIMIT=seconds] [REGRADE=1]"; exit 2; }
-	@python3 tools/teacher.py grade-handins $(LAB) '$(DIR)' $(if $(JOBS),--jobs $(JOBS)) \
-	    $(if $(LIMIT),--limit $(LIMIT)) $(if $(REGRADE),--regrade)
+	@python3 tools/teacher.py grade-handins $(LAB) '$(DIR)' '$(JOBS)' '$(LIMIT)' '$(REGRADE)'
 
 stress: bin/kernel
 	@python3 tools/stress.py

@@ -27,7 +27,6 @@ MODES = ["eager", "cow", "pt"]
 CURRENCIES = ["icount", "wall"]
 LABEL = {"icount": "-icount", "wall": "wall clock"}
 
-
 def load(logdir):
     """runs[currency][mode] from the "bench: ..." lines of each log in logdir:
     the floors, and per size the user program's and the kernel's results."""
@@ -49,15 +48,12 @@ def load(logdir):
                 runs.setdefault(cur, {})[mode] = run
     return runs
 
-
 def per(total_ticks, count):
     """ns per item from a tick total over count items."""
     return total_ticks * TICK_NS / count if count else float("nan")
 
-
 def ratio(a, b):
     return a / b if b and a == a and b == b else float("nan")
-
 
 def floors(run):
     """The copy-fault floor's parts, in ns: trap, flush (+ refills), copy."""
@@ -67,7 +63,6 @@ def floors(run):
     copy = per(f["copy"], f["copybatch"])
     return {"trap": trap, "flush": max(flush, 0.0), "copy": copy,
             "fault": trap + max(flush, 0.0) + copy}
-
 
 def figures(runs):
     """fig[currency][mode][size] = the per-size figures in ns."""
@@ -91,14 +86,11 @@ def figures(runs):
                                           ("share", "eager", "getpte", "unmap", "alloc", "free")})
     return fig
 
-
 def us(ns):
     return "%8.1f" % (ns / 1000.0) if ns == ns else "%8s" % "-"
 
-
 def x(v):
     return "%6.2fx" % v if v == v else "%7s" % "-"
-
 
 def table(title, heads, rows):
     print()
@@ -108,78 +100,56 @@ def table(title, heads, rows):
     for r in rows:
         print("  ".join(c.rjust(w) for c, w in zip(r, widths)))
 
-
-def side_by_side(fig, sizes, key, modes, base="eager", against=None):
-    """Rows: per size, for each currency the times of modes and their ratios to base."""
-    rows = []
+def compare(fig, sizes, key, modes, against=None):
+    """(heads, rows) of a table: per size and currency, the times of modes,
+    their ratios to eager, and cow's against its key `against` if given."""
+    heads, rows = ["heap"], []
+    for cur in CURRENCIES:
+        tag = "i" if cur == "icount" else "w"
+        heads += [f"{m} {tag}" for m in modes] + [f"{m}/eager {tag}" for m in modes if m != "eager"]
+        heads += [f"cow/floor {tag}"] if against else []
     for s in sizes:
         row = ["%d" % s]
         for cur in CURRENCIES:
             f = fig.get(cur, {})
-
-            def value(m):
-                return f[m][s][key] if m in f and s in f[m] else float("nan")
-
+            value = lambda m: f[m][s][key] if m in f and s in f[m] else float("nan")
             row += [us(value(m)) for m in modes]
-            row += [x(ratio(value(m), value(base))) for m in modes if m != base]
-            if against is not None:
+            row += [x(ratio(value(m), value("eager"))) for m in modes if m != "eager"]
+            if against:
                 c = f.get("cow", {}).get(s)
                 row.append(x(ratio(c[key], c[against])) if c else x(float("nan")))
         rows.append(row)
-    return rows
+    return heads, rows
 
-
-def heads_for(modes, base, against_name=None):
-    heads = ["heap"]
-    for cur in CURRENCIES:
-        tag = "i" if cur == "icount" else "w"
-        heads += ["%s %s" % (m, tag) for m in modes]
-        heads += ["%s/%s %s" % (m, base, tag) for m in modes if m != base]
-        if against_name:
-            heads.append("%s %s" % (against_name, tag))
-    return heads
-
+TABLES = [("fork (the parent's fork() call; the child exits at once)", "fork", "ptefloor"),
+          ("fork + exit + wait", "cycle", None),
+          ("fork + the child writes every heap page + exit + wait", "writeall", None),
+          ("fork + the child execs a small program + wait (the shell's pattern)", "exec", None)]
 
 def print_tables(fig, sizes, modes, fl):
     print("bench: every figure in two currencies: -icount (1 ns = 1 instruction, the same in "
           "every run)\nand wall clock (what a user waits for on this machine; medians)."
           " Times in microseconds.")
-    table("fork (the parent's fork() call; the child exits at once)",
-          heads_for(modes, "eager", "cow/floor"), side_by_side(fig, sizes, "fork", modes,
-                                                               against="ptefloor"))
-    table("fork + exit + wait",
-          heads_for(modes, "eager"), side_by_side(fig, sizes, "cycle", modes))
-    table("fork + the child writes every heap page + exit + wait",
-          heads_for(modes, "eager"), side_by_side(fig, sizes, "writeall", modes))
-    if any(fig[c][m][s]["exec"] > 0 for c in fig for m in fig[c] for s in fig[c][m]):
-        table("fork + the child execs a small program + wait (the shell's pattern)",
-              heads_for(modes, "eager"), side_by_side(fig, sizes, "exec", modes))
+    execs = any(fig[c][m][s]["exec"] > 0 for c in fig for m in fig[c] for s in fig[c][m])
+    for title, key, against in TABLES[:4 if execs else 3]:
+        table(title, *compare(fig, sizes, key, modes, against))
     print()
     print("COW faults, per fault (ns), and their floors:")
-    for cur in CURRENCIES:
-        if cur not in fl:
-            continue
+    for cur in [c for c in CURRENCIES if c in fl]:
         f = fl[cur]
         print("  %-10s floor = trap %.0f + sfence.vma and refills %.0f + 4 KiB copy %.0f = %.0f"
               % (LABEL[cur], f["trap"], f["flush"], f["copy"], f["fault"]))
-    heads, rows = ["heap"], []
-    for cur in CURRENCIES:
-        tag = "i" if cur == "icount" else "w"
-        heads += ["copy %s" % tag, "vs floor %s" % tag, "reuse %s" % tag]
-    for s in sizes:
-        if s == 0:
-            continue
+    heads = ["heap"] + [f"{w} {c[0] if c == 'icount' else 'w'}" for c in CURRENCIES
+                        for w in ("copy", "vs floor", "reuse")]
+    rows = []
+    for s in [s for s in sizes if s]:
         row = ["%d" % s]
         for cur in CURRENCIES:
             c = fig.get(cur, {}).get("cow", {}).get(s)
-            if c is None:
-                row += ["-", "-", "-"]
-                continue
-            row += ["%.0f" % c["copyfault"], x(ratio(c["copyfault"], fl[cur]["fault"])),
-                    "%.0f" % c["reusefault"]]
+            row += ["-", "-", "-"] if c is None else [
+                "%.0f" % c["copyfault"], x(ratio(c["copyfault"], fl[cur]["fault"])), "%.0f" % c["reusefault"]]
         rows.append(row)
     table("per fault (ns)", heads, rows)
-
 
 def print_parts(fig, big):
     for cur in CURRENCIES:
@@ -193,7 +163,6 @@ def print_parts(fig, big):
         print("  get_pte %.1f, alloc_page %.1f, free_page %.1f, unmap of a shared page %.1f,"
               % (k["k_getpte"], k["k_alloc"], k["k_free"], k["k_unmap"]))
         print("  handle_mm_fault copying a page %.0f" % k["k_wpcopy"])
-
 
 def print_storms(t):
     """Fork storms {name: {"on"|"off": seconds}}: default audit against audit=off."""
@@ -209,7 +178,6 @@ def print_storms(t):
         print("  %-22s %9.2f %9.2f %6.2fx" % (name, on, off, out[name]))
     return out
 
-
 def print_harts(t):
     """Parallel programs {name: {harts: seconds}}, whole boots, wall clock."""
     if not t:
@@ -222,52 +190,40 @@ def print_harts(t):
     for name in sorted(t):
         print("  %-22s" % name + "".join("%9.2f" % t[name].get(n, float("nan")) for n in counts))
 
-
 def targets(fig, fl, big, storms):
     """[(name, value, op, limit)] for the targets of docs/perf.md."""
     out = []
     for cur in CURRENCIES:
-        f = fig.get(cur, {})
+        f, tag = fig.get(cur, {}), LABEL[cur]
         if "cow" not in f or "eager" not in f or big not in f["cow"]:
             continue
-        c, e = f["cow"][big], f["eager"][big]
-        tag = LABEL[cur]
+        c, e, floor = f["cow"][big], f["eager"][big], fl[cur]["fault"]
         if cur == "icount":
-            out += [("COW fork at least 30x cheaper than eager (%s)" % tag,
-                     ratio(e["fork"], c["fork"]), ">=", 30),
-                    ("COW fork at most 3x its PTE-writing floor (%s)" % tag,
-                     ratio(c["fork"], c["ptefloor"]), "<=", 3),
-                    ("COW copy fault at most 2x its floor (%s)" % tag,
-                     ratio(c["copyfault"], fl[cur]["fault"]), "<=", 2),
-                    ("fork + child writes all at most 1.2x eager (%s)" % tag,
+            out += [(f"COW fork at least 30x cheaper than eager ({tag})", ratio(e["fork"], c["fork"]), ">=", 30),
+                    (f"COW fork at most 3x its PTE-writing floor ({tag})", ratio(c["fork"], c["ptefloor"]), "<=", 3),
+                    (f"COW copy fault at most 2x its floor ({tag})", ratio(c["copyfault"], floor), "<=", 2),
+                    (f"fork + child writes all at most 1.2x eager ({tag})",
                      ratio(c["writeall"], e["writeall"]), "<=", 1.2)]
         else:
-            allowed = ratio(c["cycle"] + big * fl[cur]["fault"], e["writeall"])
-            out += [("COW copy fault at most 1.3x its floor (%s)" % tag,
-                     ratio(c["copyfault"], fl[cur]["fault"]), "<=", 1.3),
-                    ("fork + child writes all, against eager (%s; its floor allows %.2fx)"
-                     % (tag, allowed), ratio(c["writeall"], e["writeall"]), "report", 0)]
+            allowed = ratio(c["cycle"] + big * floor, e["writeall"])
+            out += [(f"COW copy fault at most 1.3x its floor ({tag})", ratio(c["copyfault"], floor), "<=", 1.3),
+                    (f"fork + child writes all, against eager ({tag}; its floor allows {allowed:.2f}x)",
+                     ratio(c["writeall"], e["writeall"]), "report", 0)]
         if "pt" in f and big in f["pt"]:
-            p = f["pt"][big]
-            out += [("cow=pt fork at least 20x cheaper than cow=on (%s)" % tag,
-                     ratio(c["fork"], p["fork"]), ">=", 20),
-                    ("cow=pt fork + exit + wait at least 5x cheaper than cow=on (%s)" % tag,
-                     ratio(c["cycle"], p["cycle"]), ">=", 5),
-                    ("cow=pt fork + exec at least 5x cheaper than cow=on (%s)" % tag,
-                     ratio(c["exec"], p["exec"]), ">=", 5),
-                    ("cow=pt fork + child writes all at most 1.1x cow=on (%s)" % tag,
+            p, versus = f["pt"][big], f"than cow=on ({tag})"
+            out += [(f"cow=pt fork at least 20x cheaper {versus}", ratio(c["fork"], p["fork"]), ">=", 20),
+                    (f"cow=pt fork + exit + wait at least 5x cheaper {versus}", ratio(c["cycle"], p["cycle"]), ">=", 5),
+                    (f"cow=pt fork + exec at least 5x cheaper {versus}", ratio(c["exec"], p["exec"]), ">=", 5),
+                    (f"cow=pt fork + child writes all at most 1.1x cow=on ({tag})",
                      ratio(p["writeall"], c["writeall"]), "<=", 1.1)]
             lo, hi = f["pt"].get(1024), f["pt"].get(16384)
             if lo and hi:
-                out.append(("cow=pt fork at 16384 pages against 1024, nearly flat (%s; cow=on %.2fx)"
-                            % (tag, ratio(f["cow"][16384]["fork"], f["cow"][1024]["fork"])
-                               if 16384 in f["cow"] and 1024 in f["cow"] else float("nan")),
+                on = ratio(f["cow"][16384]["fork"], f["cow"][1024]["fork"]) \
+                    if 16384 in f["cow"] and 1024 in f["cow"] else float("nan")
+                out.append((f"cow=pt fork at 16384 pages against 1024, nearly flat ({tag}; cow=on {on:.2f}x)",
                             ratio(hi["fork"], lo["fork"]), "report", 0))
-    for name, r in storms.items():
-        out.append(("%s with the audit at most 1.25x audit=off (wall clock)" % name,
-                    r, "<=", 1.25))
-    return out
-
+    return out + [(f"{n} with the audit at most 1.25x audit=off (wall clock)", r, "<=", 1.25)
+                  for n, r in storms.items()]
 
 def print_targets(items, big):
     print()
@@ -279,7 +235,6 @@ def print_targets(items, big):
             continue
         ok = value >= limit if op == ">=" else value <= limit
         print("  %-4s %-70s %6.2fx (%s %gx)" % ("met" if ok else "MISS", name, value, op, limit))
-
 
 def write_csv(fig, sizes, out):
     cols = ["ptes", "fork", "cycle", "writeall", "exec", "copyfault", "reusefault", "ptefloor",
@@ -294,7 +249,6 @@ def write_csv(fig, sizes, out):
                     if r is not None:
                         f.write("%s,%s,%d,%s\n" % (cur, mode, s, ",".join(
                             ("%.1f" % r[c]).rstrip("0").rstrip(".") for c in cols)))
-
 
 def plot(fig, sizes, out):
     """fork.svg: fork and fork + writes against the heap pages, both currencies, log-log."""
@@ -345,12 +299,10 @@ def plot(fig, sizes, out):
         svg.append('<text x="%d" y="%d">%s</text>' % (W - R + 46, ly + 4, label))
     gradelib.write(os.path.join(out, "fork.svg"), "\n".join(svg + ["</svg>"]) + "\n")
 
-
 MODE_ARGS = {"eager": ["cow=off"], "cow": [], "pt": ["cow=pt"]}
 STORMS = [("forkcycle", "128M", "prog=forkcycle"), ("forkbomb-16M", "16M", "prog=forkbomb"),
           ("forkbomb-128M", "128M", "prog=forkbomb")]
 PARALLEL = [("smpstress", "prog=smpstress"), ("dirtycow-parallel", "prog=dirtycow parallel")]
-
 
 def bench_boot(opt, cur, mode):
     """Boot bench in currency cur and fork mode; console in LOGS/CUR-MODE.log."""
@@ -362,12 +314,10 @@ def bench_boot(opt, cur, mode):
         tail = "\n".join(gradelib.read(log).split("\n")[-21:])
         sys.exit(f"bench: the {cur} {mode} run failed; the end of {log}:\n{tail}")
 
-
 def median_boot(opt, log, harts, mem, args):
     """Boot three times, one at a time; the median wall-clock seconds."""
     times = sorted(gradelib.boot(args.split(), mem, harts, 300, log, opt.kernel)[1] for _ in range(3))
     return round(times[1] / 1000, 3)
-
 
 def run_boots(opt):
     """Every boot of the bench; returns (storms, parallel) timings."""
@@ -389,7 +339,6 @@ def run_boots(opt):
                                    "128M", args) for n in (1, 2, 4)} for name, args in PARALLEL}
     return storms, harts
 
-
 def main():
     ap = argparse.ArgumentParser(description="Fork and COW-fault costs (make bench).")
     ap.add_argument("--quick", action="store_true", help="two small sizes, no storms")
@@ -406,7 +355,6 @@ def main():
             os.remove(os.path.join(opt.logs, name))
     storms, harts = run_boots(opt)
     report(out, opt.logs, storms, harts)
-
 
 def report(out, logdir, storms_t, harts_t):
     """Print the tables and targets; write OUT/fork.csv and OUT/fork.svg."""
@@ -427,7 +375,6 @@ def report(out, logdir, storms_t, harts_t):
     plot(fig, sizes, out)
     print()
     print("wrote %s/fork.csv and %s/fork.svg (logs in %s)" % (out, out, logdir))
-
 
 if __name__ == "__main__":
     main()

@@ -10,17 +10,14 @@ import json
 import os
 import sys
 
-
 def sources(*tops):
     return sorted(os.path.join(d, f) for top in tops for d, _, files in os.walk(top)
                   for f in files if f.endswith((".c", ".S")))
-
 
 def entry(cc, src, obj, flags):
     args = [cc] + [w for w in flags.split() if w not in ("-MMD", "-MP")]
     args += ["-D__ASSEMBLY__"] * src.endswith(".S") + ["-c", src, "-o", obj]
     return {"directory": os.getcwd(), "file": src, "output": obj, "arguments": args}
-
 
 def main(cc, kflags, uflags):
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -34,7 +31,6 @@ def main(cc, kflags, uflags):
             obj = f"obj/{base}.o" if deep else f"obj/user/{os.path.basename(base)}.o"
             out.append(entry(cc, f, obj, uflags + (f" -I{os.path.dirname(f)}" if deep else "")))
     print(json.dumps(out, indent=2))
-
 
 if __name__ == "__main__":
     sys.exit(main(*sys.argv[1:]) if len(sys.argv) == 4 else __doc__)

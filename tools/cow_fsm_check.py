@@ -41,7 +41,6 @@ SEARCH = 12             # how far to look around a failalloc= value that missed
 
 BOOTS_FILE = "tools/cow_fsm.boots"   # the boots and the moves each is for (data)
 
-
 def read_boots(path):
     """The boots of path: [(boot arguments, memory or None, [moves])]."""
     boots = []
@@ -55,55 +54,43 @@ def read_boots(path):
                           [w.strip() for w in wants.split(";") if w.strip()]))
     return boots
 
-
 LINE_RE = re.compile(r"cow: .*\[([a-z][a-z-]*)(?:: ([^\]]*))?\]\s*$")
 MOVE_RE = re.compile(r"(vpage|ppage|pdir) ([a-z]+)->([a-z]+) x([0-9]+)$")
 WANT_RE = re.compile(r"^(vpage|ppage|pdir) ([a-z]+)->([a-z]+) ([a-z-]+)$")
 
-
 class Machine:
-    """One state machine read from a .dot file: its states and labelled edges."""
+    """One state machine read from a .dot file: its states and labelled edges
+    (edges: (from, to) -> {event: False if marked "*"}; line: where each is)."""
 
     def __init__(self, path):
-        self.path = path
-        self.name = None
-        self.states = []
-        self.edges = {}         # (from, to) -> {event: False if marked "*"}
-        self.line = {}          # (from, to) -> line number in the file
-        with open(path, encoding="utf-8") as f:
-            for n, text in enumerate(f, 1):
-                self._parse_line(n, text.strip())
+        self.path, self.name, self.states, self.edges, self.line = path, None, [], {}, {}
+        for n, text in enumerate(gradelib.read(path).split("\n"), 1):
+            self.parse_line(n, text.strip())
         if self.name is None or not self.edges:
             sys.exit(f"{path}: want 'digraph NAME {{' and at least one edge")
-        for a, b in self.edges:
-            for state in (a, b):
-                if state not in self.states:
-                    sys.exit(f"{path}:{self.line[(a, b)]}: state {state} is not declared")
+        for (a, b), n in self.line.items():
+            if a not in self.states or b not in self.states:
+                sys.exit(f"{path}:{n}: state {a if a not in self.states else b} is not declared")
 
-    def _parse_line(self, n, line):
-        if not line or line.startswith("//"):
-            return
-        m = re.match(r"^digraph\s+(\w+)\s*\{$", line)
-        if m:
-            self.name = m.group(1)
-            return
-        m = re.match(r"^(\w+)\s*->\s*(\w+)\s*\[(.*)\]\s*;?$", line)
-        if m:
-            a, b, attrs = m.groups()
+    def parse_line(self, n, line):
+        graph = re.match(r"^digraph\s+(\w+)\s*\{$", line)
+        edge = re.match(r"^(\w+)\s*->\s*(\w+)\s*\[(.*)\]\s*;?$", line)
+        state = re.match(r"^(\w+)\s*(\[.*\])?\s*;?$", line)
+        if graph:
+            self.name = graph.group(1)
+        elif edge:
+            a, b, attrs = edge.groups()
             label = re.search(r'label\s*=\s*"((?:[^"\\]|\\.)*)"', attrs)
             if label is None or (a, b) in self.edges:
                 sys.exit(f"{self.path}:{n}: edge {a} -> {b} without a label, or listed twice")
             words = [w.strip() for w in label.group(1).split("\\n") if w.strip()]
             self.edges[(a, b)] = {w.rstrip(UNREACHED): not w.endswith(UNREACHED) for w in words}
             self.line[(a, b)] = n
-            return
-        m = re.match(r"^(\w+)\s*(\[.*\])?\s*;?$", line)
-        if m and m.group(1) not in ("graph", "node", "edge"):
-            self.states.append(m.group(1))
+        elif state and state.group(1) not in ("graph", "node", "edge"):
+            self.states.append(state.group(1))
 
     def where(self, a, b):
         return f"{self.path}:{self.line[(a, b)]}"
-
 
 def kernel_end(kernel):
     """The highest physical address the kernel's ELF image loads to."""
@@ -111,16 +98,9 @@ def kernel_end(kernel):
         data = f.read()
     if data[:4] != b"\x7fELF" or data[4] != 2:
         sys.exit(f"{kernel}: not a 64-bit ELF file")
-    phoff, = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-    end = 0
-    for i in range(phnum):
-        p_type, _, _, _, p_paddr, _, p_memsz, _ = struct.unpack_from(
-            "<IIQQQQQQ", data, phoff + i * phentsize)
-        if p_type == 1:                 # PT_LOAD
-            end = max(end, p_paddr + p_memsz)
-    return end
-
+    (phoff,), (size, count) = struct.unpack_from("<Q", data, 0x20), struct.unpack_from("<HH", data, 0x36)
+    loads = [struct.unpack_from("<IIQQQQQQ", data, phoff + i * size) for i in range(count)]
+    return max((p[4] + p[6] for p in loads if p[0] == 1), default=0)     # PT_LOAD: paddr + memsz
 
 def read_moves(text):
     """{(machine, from, to, event): count} and the unreadable lines of a log.
@@ -141,9 +121,7 @@ def read_moves(text):
             moves[key] = moves.get(key, 0) + int(mm.group(4))
     return moves, bad
 
-
 HEALTH = [("expect", "cow audit pass."), ("reject-re", re.compile(r"kernel panic.*"))]
-
 
 def health(rc, text):
     """What went wrong with the kernel in one program's run, as a list of
@@ -153,13 +131,11 @@ def health(rc, text):
         return [] if rc == 0 else [f"QEMU exited with status {rc}"]
     return v.causes + v.problems
 
-
 def parse_want(want):
     m = WANT_RE.match(want)
     if m is None:
         sys.exit(f"{BOOTS_FILE}: cannot read {want!r} (want 'vpage FROM->TO EVENT')")
     return m.groups()
-
 
 def candidates(args):
     """args, then (for failalloc=N) the same with N+1, N-1, N+2, ... SEARCH away."""
@@ -170,14 +146,12 @@ def candidates(args):
     near = [n + d * s for d in range(1, SEARCH + 1) for s in (1, -1) if n + d * s > 0]
     return [args] + [args[:m.start(1)] + str(k) + args[m.end(1):] for k in near]
 
-
 def judge(args, mem, wants, rc, text, secs, sharers=1):
     """The result of one program's run: its moves, problems and missed wants."""
     moves, bad = read_moves(text)
     return {"args": args, "moves": moves, "bad": bad, "health": health(rc, text),
             "missed": [w for w in wants if parse_want(w) not in set(moves)], "mem": mem,
             "secs": secs, "sharers": sharers}
-
 
 def boot(opt, mem, args, name):
     """Boot args with opt's trace on one hart (a boot listed for a move must
@@ -186,7 +160,6 @@ def boot(opt, mem, args, name):
     log = os.path.join(opt.logs, re.sub(r"[^\w.=,-]+", "_", name) + ".log")
     rc, ms = gradelib.boot(args.split() + [opt.trace], mem, 1, TIMEOUT, log, kernel=opt.kernel)
     return rc, gradelib.read(log).replace("\r", ""), ms / 1000
-
 
 def run_alone(opt, mem, args, wants):
     """Boot args (searching around failalloc= if its wants were missed)."""
@@ -198,7 +171,6 @@ def run_alone(opt, mem, args, wants):
             return result
         first = first or result
     return first
-
 
 def run_group(opt, group):
     """Boot the entries of group (same memory and boot arguments after
@@ -216,7 +188,6 @@ def run_group(opt, group):
             judge(args, mem, wants, part[1], part[0], secs, len(group))
             for (args, _, wants), part in zip(group, parts)]
 
-
 def share_key(boot):
     """Entries share a boot if they have the same memory and boot arguments
     after a leading prog=, and no failalloc= (its count is searched alone)."""
@@ -226,17 +197,14 @@ def share_key(boot):
         return None
     return (mem, tuple(words[1:]))
 
-
 def boot_name(args):
     return args.replace("prog=", "", 1)
-
 
 def short_list(names, limit=4):
     names = sorted(names)
     if len(names) <= limit:
         return ", ".join(names)
     return ", ".join(names[:limit]) + f" (+{len(names) - limit})"
-
 
 def tables(machines, seen, boots, results, lang):
     """Markdown: every label with the boots that took it; every boot with its moves."""
@@ -262,7 +230,6 @@ def tables(machines, seen, boots, results, lang):
         out.append(f"| `{name}` | {listed or words[8]} | {'; '.join(own) or words[8]} |")
     return "\n".join(out)
 
-
 def report_boots(boots, results, problems):
     """Print one line per boot; add its problems. Returns (seen, moves traced):
     seen maps (machine, from, to, event) to the names of the boots that took it."""
@@ -281,7 +248,6 @@ def report_boots(boots, results, problems):
             seen.setdefault(key, set()).add(name)
             total += count
     return seen, total
-
 
 def report_edges(machines, seen, problems):
     """Check (b): print who took each label. Returns the labels marked UNREACHED."""
@@ -307,7 +273,6 @@ def report_edges(machines, seen, problems):
                     unreached.append(f"{m.name} {a}->{b} {event}")
     return unreached
 
-
 def check_traced(machines, seen, problems):
     """Check (a): every traced move is a labelled edge of its machine."""
     byname = {m.name: m for m in machines}
@@ -322,9 +287,7 @@ def check_traced(machines, seen, problems):
             problems.append(f"traced {machine} {a} -> {b} by {event} ({short_list(who)}), "
                             f"but {event} is not a label of that edge ({m.where(a, b)})")
 
-
 DOCS = {"en": "docs/cow.md", "zh": "docs/cow.zh.md"}
-
 
 def update_docs(machines, seen, boots, results):
     """Rewrite the coverage tables between the markers of the two reports."""
@@ -341,7 +304,6 @@ def update_docs(machines, seen, boots, results):
             f.write(text)
         print(f"  TABLE {path}")
 
-
 def main():
     ap = argparse.ArgumentParser(description="Check the COW state machines against the kernel.")
     ap.add_argument("--machine", action="append", default=[], metavar="FILE.dot",
@@ -350,7 +312,6 @@ def main():
                     help='boot this too, e.g. "prog=forktree cow=off"')
     ap.add_argument("--only", action="store_true", help="boot only the --boot ones")
     ap.add_argument("--kernel", default="bin/kernel")
-    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--logs", metavar="DIR",
                     help="keep every console log in DIR (else kept only on a failure)")
     ap.add_argument("--share", type=int, default=8, metavar="N",
@@ -365,26 +326,18 @@ def main():
         ap.error("--share must be at least 1")
     opt.trace = trace = TRACES[opt.per_event]
 
-    machines = {}
-    for path in MACHINES + opt.machine:     # a later file replaces its namesake
-        m = Machine(path)
-        machines[m.name] = m
-    machines = list(machines.values())
-    if not os.path.exists(opt.kernel):
+    machines = list({m.name: m for m in map(Machine, MACHINES + opt.machine)}.values())
+    if not os.path.exists(opt.kernel):           # a later --machine replaces its namesake
         sys.exit(f"{opt.kernel} is missing: run make first")
     small = (kernel_end(opt.kernel) - DRAM_BASE + (1 << 20) - 1) // (1 << 20) + SPARE_MIB
     boots = ([] if opt.only else read_boots(BOOTS_FILE)) + [(args, "128M", []) for args in opt.boot]
-
     start = time.monotonic()
     boots = [(args, mem or f"{small}M", wants) for args, mem, wants in boots]
-    keep = bool(opt.logs)
-    opt.logs = opt.logs or tempfile.mkdtemp(prefix="cow-fsm-")
+    keep, opt.logs = opt.logs, opt.logs or tempfile.mkdtemp(prefix="cow-fsm-")
     os.makedirs(opt.logs, exist_ok=True)
-    key = (lambda b: None) if opt.share < 2 else share_key
-    groups = gradelib.plan(boots, key, opt.share, lambda b: 0)
-    order = {}
-    for g, rs in gradelib.run_all(groups, max(1, opt.jobs), lambda g: run_group(opt, g)):
-        order.update({id(b): r for b, r in zip(g, rs)})
+    groups = gradelib.plan(boots, share_key if opt.share > 1 else lambda b: None, opt.share, lambda b: 0)
+    done = gradelib.run_all(groups, os.cpu_count() or 1, lambda g: run_group(opt, g))
+    order = {id(b): r for g, rs in done for b, r in zip(g, rs)}
     results = [order[id(b)] for b in boots]
     print(f"cow state machine check: {len(results)} programs in {len(groups)} boots "
           f"with {trace}, {time.monotonic() - start:.1f} s wall")
@@ -404,17 +357,16 @@ def main():
         print(f"marked {UNREACHED}, reached by no graded program: " + "; ".join(unreached))
     for p in problems:
         print("problem: " + p)
-    if not keep and not problems:
-        shutil.rmtree(opt.logs, ignore_errors=True)
-    elif not keep:
+    if not keep and problems:
         print(f"the console logs are in {opt.logs}")
+    elif not keep:
+        shutil.rmtree(opt.logs)
     if problems:
         print(f"cow state machine check FAILED ({len(problems)} "
               f"problem{'s' if len(problems) > 1 else ''}).")
         return 1
     print("cow state machine check pass.")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -27,20 +27,17 @@ from gradelib import GradeError
 
 ENV = os.environ.get
 
-
 def die(message):
     """Say what went wrong and the result line CI reads; exit 1."""
     print(f"grade.sh: {message}", file=sys.stderr)
     print("0 passed, 1 failed")
     sys.exit(1)
 
-
 def number(name, default, high, why=""):
     value = ENV(name) or str(default)
     if not value.isdigit() or not 1 <= int(value) <= high:
         die(f"bad {name} '{value}'{why}")
     return int(value)
-
 
 def select(suite, lab, words):
     """The tests of lab (all if empty) whose names hold a word (all if no
@@ -57,14 +54,12 @@ def select(suite, lab, words):
         raise GradeError(f"lab {lab} has no tests")
     return chosen
 
-
 def boot_check(harts):
     """The boot self-check: hello must reach its first user process."""
     t = gradelib.Test("boot/hello", None, harts)
     t.prog, t.timeout, t.nodefault = "hello", 5, True
     t.checks = [("expect-re", gradelib.check("expect-re", r"kernel_execve: pid = 2, .*", ""))]
     return t
-
 
 class Report:
     """Prints results in the list's order as they come in, and adds them up."""
@@ -130,7 +125,6 @@ class Report:
     def in_order(self):
         return [self.results[t.name] for t in self.selected]
 
-
 def write_json(path, rep):
     """Gradescope's results.json: a test per test (its result line and, if it
     failed, the lines under it), the total."""
@@ -141,7 +135,6 @@ def write_json(path, rep):
     out = "\n".join("Lab {}: {}/{}".format(lab, *rep.score(lab)) for lab in rep.labs())
     gradelib.write(path, json.dumps({"score": rep.score()[0], "output": out + "\nTotal Score: {}/{}"
                                      .format(*rep.score()), "tests": tests}, indent=1) + "\n")
-
 
 def write_junit(path, rep):
     """JUnit XML: a testsuite per lab, a testcase per test, a failure with
@@ -161,7 +154,6 @@ def write_junit(path, rep):
                 lines = rep.detail(r)
                 ET.SubElement(case, "failure", message=lines[0]).text = "\n".join(lines)
     ET.ElementTree(top).write(path, encoding="utf-8", xml_declaration=True)
-
 
 def run(suite, selected, logdir, harts):
     """Run the boot self-check and the selected tests, slowest first by the
@@ -184,7 +176,6 @@ def run(suite, selected, logdir, harts):
     gradelib.write(times_file, json.dumps(times, indent=0, sort_keys=True) + "\n")
     return report
 
-
 def passed(results, name):
     """For a GitHub Classroom step: 0 if test name got its points in results."""
     try:
@@ -194,11 +185,9 @@ def passed(results, name):
     print(hit[0]["output"] if hit else f"no result for {name} in {results} (did make grade run?)")
     return 0 if hit and hit[0]["score"] == hit[0]["max_score"] else 1
 
-
 def interrupted(*_):
     gradelib.stop_all()
     die("interrupted")
-
 
 def main(words):
     if words[:1] == ["--passed"] and len(words) == 3:
@@ -222,7 +211,6 @@ def main(words):
     print("Total Score: {}/{}".format(*report.score()))
     print(f"{len(report.results) - failed} passed, {failed} failed")
     return 1 if failed else 0
-
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

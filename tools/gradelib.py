@@ -1,13 +1,8 @@
 """The one test runner behind make grade, make stress, the state-machine
-check, make handout-check and the teachers' tools.
-
-A test is declared once, in tools/grade.tests (its format is at its top).
-This module reads that list (parse_tests), boots QEMU under a deadline
-(boot, run_command), lets tests with the same settings share one boot,
-"prog=A,B,...", where the kernel runs each program as if just booted
-(plan, cut, shared_parts), judges a console (judge), and runs tests the
-way make grade documents it (Runner). Standard library only.
-"""
+check, make handout-check and the teachers' tools: it reads the test list
+(tools/grade.tests, its format at its top), boots QEMU under a deadline,
+lets tests share a boot ("prog=A,B,...": the kernel runs each program as
+if just booted), cuts and judges the console. Standard library only."""
 
 import concurrent.futures
 import contextlib
@@ -23,14 +18,12 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMEOUT = "timeout"             # the exit status of a run ended at its deadline
 MAX_SHARE = 16                  # the kernel runs at most 16 programs a boot
 
-
 class GradeError(Exception):
     """A bad test list or option; the message says where."""
 
-
 class Test:
-    """One test as the list declares it: a program booted with its settings
-    (or a shell script), and its checks [(kind, line or compiled regex)]."""
+    """A test as declared: a program with its settings (or a shell script)
+    and its checks [(kind, line or compiled regex)]."""
 
     def __init__(self, name, lab, harts):
         self.name, self.lab, self.prog, self.args, self.mem = name, lab, name, "", "128M"
@@ -44,7 +37,6 @@ class Test:
             return None
         return (self.args, self.mem, self.harts, self.timeout)
 
-
 class Suite:
     """A parsed list: labs {name: title} in order, tests, the default checks."""
 
@@ -53,7 +45,6 @@ class Suite:
 
     def checks(self, test):
         return test.checks if test.nodefault else self.defaults + test.checks
-
 
 # ---- reading the test list ----------------------------------------------
 
@@ -69,10 +60,9 @@ OPTIONS = {     # directive: (what its argument must match, complaint, attribute
 }
 NAME_RE = re.compile(r"[A-Za-z0-9_.-]+")
 
-
 def parse_tests(path, harts=2):
-    """The Suite in the list at path, each boot with harts harts unless its
-    test says. Raises GradeError naming file:line on any mistake."""
+    """The Suite listed at path (harts a boot unless a test says); any
+    mistake raises GradeError naming file:line."""
     suite, section, lab = Suite(), None, None
     try:
         lines = read(path).split("\n")
@@ -111,7 +101,6 @@ def parse_tests(path, harts=2):
         raise GradeError(f"no tests in {path}")
     return suite
 
-
 def start_lab(suite, rest, where):
     """Start (or go on with) lab "NAME TITLE..."; returns its name."""
     name, title = (rest.split(None, 1) + ["", ""])[:2]
@@ -124,7 +113,6 @@ def start_lab(suite, rest, where):
     suite.labs.setdefault(name, title.strip())
     return name
 
-
 def check(kind, text, where):
     """A check's line, or its regex compiled."""
     if not text:
@@ -133,7 +121,6 @@ def check(kind, text, where):
         return text if kind == "expect" else re.compile(text)
     except re.error:
         raise GradeError(f"{where}: bad regular expression: {text}") from None
-
 
 def set_option(test, word, rest, where):
     pattern, complaint, attr = OPTIONS[word]
@@ -144,17 +131,15 @@ def set_option(test, word, rest, where):
     if word == "script":
         test.nodefault = test.alone = True
 
-
 # ---- running commands under a deadline ------------------------------------
 
 RUNNING = set()                 # the commands running now
 STOPPING = threading.Event()    # set when interrupted: start nothing more
 
-
 @contextlib.contextmanager
 def slot():
-    """Hold one of the slots in folder GRADE_SLOTS (lock files shared by
-    several graders: make grade-handins), if it is set, while running."""
+    """Hold one of the lock files in folder GRADE_SLOTS, if set: graders
+    that share it (make grade-handins) run one QEMU a slot at most."""
     folder = os.environ.get("GRADE_SLOTS")
     if not folder:
         yield
@@ -170,14 +155,12 @@ def slot():
                 return
         time.sleep(0.05)
 
-
 def make_slots(folder, n):
     """Make folder hold n slots for slot(); returns it."""
     os.makedirs(folder, exist_ok=True)
     for i in range(n):
         open(os.path.join(folder, f"slot{i}"), "a").close()
     return folder
-
 
 def stop(p):
     """End command p and all it started: TERM, then KILL 2 s later."""
@@ -188,18 +171,15 @@ def stop(p):
             p.wait(2)
             return
 
-
 def stop_all():
     """End every running command (on Ctrl-C); nothing new starts after it."""
     STOPPING.set()
     for p in list(RUNNING):
         stop(p)
 
-
 def run_command(cmd, log, timeout, env=None, cwd=None, hold=True):
-    """Run cmd (a list), stdin /dev/null, output into file log, in a process
-    group of its own, ended at timeout seconds, holding a slot unless hold
-    is false. Returns (exit status or TIMEOUT, milliseconds taken)."""
+    """Run cmd, output to file log, in a process group of its own ended at
+    timeout seconds, in a slot unless not hold; (exit status or TIMEOUT, ms)."""
     with (slot() if hold else contextlib.nullcontext()), open(log, "wb") as out:
         if STOPPING.is_set():
             return TIMEOUT, 0
@@ -215,22 +195,18 @@ def run_command(cmd, log, timeout, env=None, cwd=None, hold=True):
         RUNNING.discard(p)
         return rc, int((time.monotonic() - start) * 1000)
 
-
 def boot(bootargs, mem, harts, timeout, log, kernel=None, flags=()):
-    """Boot with the boot arguments (a list) through QEMU_SH, by default
-    tools/qemu.sh, as CPUS=N QEMU_SH -m MEM [-k KERNEL] [FLAGS] -- ARGS..."""
+    """Boot through QEMU_SH (tools/qemu.sh): CPUS=N QEMU_SH -m MEM [-k K] [FLAGS] -- ARGS."""
     qemu = os.environ.get("QEMU_SH") or os.path.join(TOP, "tools/qemu.sh")
     cmd = [qemu, "-m", mem] + (["-k", kernel] if kernel else []) + list(flags) + ["--"] + bootargs
     return run_command(cmd, log, timeout, env=dict(os.environ, CPUS=str(harts)))
 
-
 # ---- sharing a boot -------------------------------------------------------
 
 def plan(items, key, share, estimate):
-    """Deal items into boots: those with the same key(item) (None: alone)
-    share, at most share a boot, dealt in turn slowest first (by
-    estimate(item)) so that the boots take about as long. Returns the
-    boots (lists of items), the slowest first, stable for equal times."""
+    """Deal items with the same key(item) (None: alone) into boots of at most
+    share, in turn, slowest first by estimate(item), so that boots take
+    about as long; returns the boots, slowest first (stable)."""
     groups = {}
     for item in sorted(items, key=estimate, reverse=True):
         k = key(item)
@@ -241,11 +217,10 @@ def plan(items, key, share, estimate):
         boots += [members[i::count] for i in range(count)]
     return sorted(boots, key=lambda b: sum(map(estimate, b)), reverse=True)
 
-
 def cut(text, n):
-    """Cut a boot of n programs' console into one part per program that
-    started: the lines before "init: program 1 of N: ...", then its own.
-    Returns [(part, ms)], ms from its "init: NAME took T ms" or None."""
+    """A boot of n programs' console cut into [(part, ms)] for each program
+    that started: the lines before the first "init: program K of N: NAME",
+    then its own; ms from its "init: NAME took T ms" (or None)."""
     lines = text.split("\n")
     lines = lines[:-1] if lines[-1] == "" else lines
     head, parts = [], []
@@ -261,18 +236,16 @@ def cut(text, n):
             head.append(line)
     return [("".join(line + "\n" for line in part), ms) for part, ms in parts]
 
-
 def shared_parts(rc, parts, n):
-    """For each of a shared boot's n programs: (its part, exit status (the
-    boot's for the last that started, else 0), ms), or None if it never
-    started or the boot's deadline cut it off (boot it again alone)."""
+    """Per program of a shared boot: (part, exit status: the boot's for the
+    last started, else 0, ms), or None if never started or cut off by the
+    deadline (boot it again alone)."""
     out = []
     for i in range(n):
         last = i == len(parts) - 1
         cut_off = i >= len(parts) or (last and rc == TIMEOUT)
         out.append(None if cut_off else (parts[i][0], rc if last else 0, parts[i][1]))
     return out
-
 
 # ---- judging a console ----------------------------------------------------
 
@@ -289,12 +262,10 @@ def failed_checks(checks, lines):
             problems.append(f"rejected: {hit}   (matches {c.pattern})")
     return problems
 
-
 def causes(lines, notes):
-    """The lines that say why a run failed, each once, in order, then the
-    notes; 10 at most, the notes always: the first kernel panic and each
-    user panic (with the line after), the audit's complaints, kill lines,
-    FAIL lines, the state-machine check's problems, a failed memory check."""
+    """Why a run failed: the first kernel panic and each user panic with the
+    line after, audit complaints, kill, FAIL and problem: lines, a failed
+    memory check (each once), then the notes; 10 lines at most."""
     out, panicked = [], False
     for i, line in enumerate(lines):
         take = 0
@@ -310,15 +281,13 @@ def causes(lines, notes):
         out += [c for c in lines[i:i + take] if c not in out][:10 - len(notes) - len(out)]
     return out + notes
 
-
 class Verdict:
     def __init__(self, ok, causes, problems):
         self.ok, self.causes, self.problems = ok, causes, problems
 
-
 def judge(checks, rc, text, timeout, script=False, notes=()):
-    """Judge a console against checks, given how its run ended (exit status
-    rc, TIMEOUT after timeout seconds). Notes (reasons known) fail it too."""
+    """Judge a console by checks and how its run ended (exit status rc or
+    TIMEOUT); notes (reasons known) fail it too."""
     lines = [line.replace("\r", "").rstrip(" \t") for line in text.split("\n")]
     problems, notes = failed_checks(checks, lines), list(notes)
     ok = not problems and not notes and rc != TIMEOUT and not (script and rc != 0)
@@ -330,16 +299,13 @@ def judge(checks, rc, text, timeout, script=False, notes=()):
         notes.append(f"QEMU exited with status {rc}")
     return Verdict(ok, [] if ok else causes(lines, notes), problems)
 
-
 def read(path):
     with open(path, encoding="utf-8", errors="replace") as f:
         return f.read()
 
-
 def write(path, text):
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
-
 
 # ---- running tests the way make grade does --------------------------------
 
@@ -350,10 +316,8 @@ class Result:
         self.test, self.verdict, self.ms, self.sharers, self.log = test, verdict, ms, sharers, log
         self.ok = verdict.ok
 
-
 class Runner:
-    """Runs a suite's tests, logs in logdir: NAME.log per test, a shared
-    boot's whole console in shared/FIRST.log."""
+    """Runs a suite's tests: logdir/NAME.log each, shared/FIRST.log a boot's."""
 
     def __init__(self, suite, logdir):
         self.suite, self.logdir = suite, logdir
@@ -376,10 +340,9 @@ class Runner:
         return self.judged(t, rc, ms, 1, self.log(t))
 
     def shared(self, tests):
-        """Boot tests (one share_key) together and judge each on its part.
-        Boot again alone one that never started or that the deadline cut
-        off, and a later one that failed: if it passes alone it still fails
-        (the kernel let one program's run harm the next)."""
+        """Boot tests together, judge each on its part; boot again alone one
+        never started or cut off, and a later one that failed: passing alone,
+        it still fails (one program's run harmed the next)."""
         first, n = tests[0], len(tests)
         log = os.path.join(self.logdir, "shared", first.name + ".log")
         progs = ",".join(t.prog for t in tests)
@@ -408,10 +371,8 @@ class Runner:
                 os.remove(self.log(t, "shared.log"))
         return [self.alone(tests[0])] if len(tests) == 1 else self.shared(tests)
 
-
 def run_all(units, jobs, work):
-    """Call work(unit) for each unit, jobs at a time, in order; yields
-    (unit, what it returned) as each finishes."""
+    """work(unit) for each unit, jobs at a time; yields (unit, result) as done."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(work, u): u for u in units}
         for f in concurrent.futures.as_completed(futures):

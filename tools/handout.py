@@ -12,27 +12,22 @@ two markers, and the BEGIN comment carries what replaces it:
     ... the reference solution ...
     /* LAB cow 2: END */
 
-`handout LAB` copies every file git tracks into handout/LAB/, except the
-design chapters that explain the solutions (SPOILERS below) and the
+`handout LAB [--out DIR]` copies every file git tracks into handout/LAB/,
+except the design chapters that explain the solutions (SPOILERS) and the
 tools that only make sense in the full tree. In it, the regions of LAB
 and of every later lab (LABS gives the order) become the contract
 comment followed by the stub; the markers of earlier labs are dropped
 and their solutions kept. README.md gains the lab's section (from
 docs/labs/LAB.md's first paragraph) where it says <!-- HANDOUT -->, and
-loses what lies between <!-- FULL TREE ONLY --> and <!-- END -->. The new
-tree is a git repository with one commit, tagged `handout`, so that
-`make handin` can show what the student changed.
-
-Usage:
-  tools/handout.py handout LAB [--out DIR]     write the student tree
-  tools/handout.py regions                     list every region
-  tools/handout.py solution-lines LAB          the lines only LAB's stubbed solutions have
-  tools/handout.py check-tree LAB DIR          print every line of a file under DIR that is
-                                               one of them (exit status 1 if any)
-  tools/handout.py check                       make handout-check (see check_all)
+loses what lies between <!-- FULL TREE ONLY --> and <!-- END -->. It gets
+.handout (its lab, the commit it was cut from, what a student may change)
+and a GitHub Classroom workflow, and is a git repository with one commit,
+tagged `handout`, so that `make handin` can show what the student changed.
+Other commands: regions (list them), solution-lines LAB, check-tree LAB
+DIR (print the lines of DIR that are LAB's stubbed solutions; exit status
+1 if any), check (make handout-check: see check_all).
 """
 
-import argparse
 import contextlib
 import io
 import json
@@ -57,7 +52,6 @@ END_RE = re.compile(r"^\s*/\* LAB (\w+) (\d+): END \*/\s*$")
 COMMENT_RE = re.compile(r"^\s*\*(?: (.*))?$")
 COMMENT_END_RE = re.compile(r"^\s*\*/\s*$")
 
-
 class Region:
     """One exercise region: where it is, its contract, stub and solution."""
 
@@ -74,16 +68,13 @@ class Region:
         out += [f"{self.indent}{s}" if s else "" for s in self.stub]
         return out
 
-
 def fail(where, what):
     sys.exit(f"{where}: {what}")
-
 
 def dedent(lines):
     """Remove the indentation the non-blank lines share."""
     width = min((len(s) - len(s.lstrip()) for s in lines if s.strip()), default=0)
     return [s[width:] for s in lines]
-
 
 def parse(path, text):
     """Split a source file into plain lines and Regions (in order)."""
@@ -133,11 +124,9 @@ def parse(path, text):
         i += 1
     return parts
 
-
 def tracked_files():
     out = subprocess.run(["git", "ls-files", "-z"], capture_output=True, check=True).stdout
     return [p for p in out.decode().split("\0") if p]
-
 
 def all_regions():
     regions = []
@@ -147,11 +136,9 @@ def all_regions():
                 regions += [p for p in parse(path, f.read()) if isinstance(p, Region)]
     return regions
 
-
 def stubbed(lab, region):
     """Is region replaced by its stub in lab's handout?"""
     return LABS.index(region.lab) >= LABS.index(lab)
-
 
 def cut_source(lab, path, text):
     out = []
@@ -164,7 +151,6 @@ def cut_source(lab, path, text):
             out += part.solution
     return "\n".join(out)
 
-
 def lab_summary(lab):
     """The first paragraph of docs/labs/LAB.md (after its title)."""
     path = f"docs/labs/{lab}.md"
@@ -174,7 +160,6 @@ def lab_summary(lab):
         paras = [p.strip() for p in f.read().split("\n\n") if p.strip()]
     title = paras[0].lstrip("# ").strip()
     return title, next((p for p in paras[1:] if not p.startswith("#")), "")
-
 
 def cut_readme(lab, text):
     title, summary = lab_summary(lab)
@@ -187,7 +172,6 @@ def cut_readme(lab, text):
     if "<!-- HANDOUT -->" not in text:
         fail("README.md", "no <!-- HANDOUT --> marker for the lab section")
     return text.replace("<!-- HANDOUT -->", section)
-
 
 def solution_lines(lab):
     """The lines of lab's stubbed solutions that no source outside them has."""
@@ -202,7 +186,6 @@ def solution_lines(lab):
             if isinstance(part, Region) and stubbed(lab, part):
                 solution.update(s.strip() for s in part.solution if len(s.strip()) >= 12)
     return {s for s in solution - given if not s.startswith("(void)")}   # casts say nothing
-
 
 def check_tree(lab, top):
     """Print every line under top that is a line of lab's stubbed solutions; any found?"""
@@ -221,14 +204,12 @@ def check_tree(lab, top):
                 continue        # binaries carry no source text
     return found
 
-
 def source_commit():
     """The commit this tree is at, and whether it has changes git has not."""
     head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True)
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
                            capture_output=True, text=True).stdout.strip()
     return head.stdout.strip() + (" with uncommitted changes" if dirty else "")
-
 
 def student_files(lab):
     """What a student of lab may change (the teachers' tools restore the
@@ -237,19 +218,19 @@ def student_files(lab):
     files |= {f[:-2] + ".h" for f in files if f.endswith(".c") and os.path.exists(f[:-2] + ".h")}
     return sorted(files) + list(REPORTS)
 
-
 def workflow(lab, suite):
     """The GitHub Actions workflow that grades lab on every push in the form
     GitHub Classroom reads: make grade once, then a command-grader step per
     test worth its points (reading the results), the reporter, the JUnit
     file kept. Written as JSON, which is YAML too (and Python reads it)."""
-    ids = {t.name: "t-" + re.sub(r"[^A-Za-z0-9_-]", "_", t.name) for t in suite.tests if t.lab == lab}
+    ids = {(t.name, t.points): "t-" + re.sub(r"[^A-Za-z0-9_-]", "_", t.name)
+           for t in suite.tests if t.lab == lab}
     grade = f"tools/setup.sh\nmake grade LAB={lab} JSON=obj/results.json JUNIT=obj/junit.xml || true\n"
     steps = [{"uses": "actions/checkout@v4"}, {"name": "make grade", "run": grade}]
     steps += [{"name": t, "id": i, "uses": "classroom-resources/autograding-command-grader@v1",
                "with": {"test-name": t, "command": f"python3 tools/grade.py --passed "
-                        f"obj/results.json {t}", "timeout": 1, "max-score": suite_points(suite, t)}}
-              for t, i in ids.items()]
+                        f"obj/results.json {t}", "timeout": 1, "max-score": points}}
+              for (t, points), i in ids.items()]
     steps += [{"name": "report", "if": "always()",
                "uses": "classroom-resources/autograding-grading-reporter@v1",
                "env": {f"{i.upper()}_RESULTS": f"${{{{ steps.{i}.outputs.result }}}}"
@@ -263,14 +244,8 @@ def workflow(lab, suite):
             "# from the reporter. Written by make handout (tools/handout.py) in YAML's JSON form.\n"
             + json.dumps(flow, indent=1) + "\n")
 
-
-def suite_points(suite, name):
-    return next(t.points for t in suite.tests if t.name == name)
-
-
 def excluded(path):
     return path in SPOILERS or any(path == p or path.startswith(p) for p in FULL_TREE_ONLY)
-
 
 def handout(lab, out):
     if lab not in LABS:
@@ -282,20 +257,15 @@ def handout(lab, out):
             continue
         dest = os.path.join(out, path)
         os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
+        shutil.copy2(path, dest)
         if path.endswith(SOURCE_EXT) or path == "README.md":
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-            text = cut_readme(lab, text) if path == "README.md" else cut_source(lab, path, text)
-            with open(dest, "w", encoding="utf-8") as f:
-                f.write(text)
-            shutil.copymode(path, dest)
-        else:
-            shutil.copy2(path, dest)
-    with open(os.path.join(out, ".handout"), "w", encoding="utf-8") as f:
-        f.write(f"lab {lab}\ncommit {source_commit()}\nstudent {' '.join(student_files(lab))}\n")
-    os.makedirs(os.path.join(out, ".github/workflows"), exist_ok=True)
-    with open(os.path.join(out, ".github/workflows/grade.yml"), "w", encoding="utf-8") as f:
-        f.write(workflow(lab, gradelib.parse_tests("tools/grade.tests")))
+            cut = cut_readme if path == "README.md" else lambda lab, t: cut_source(lab, path, t)
+            gradelib.write(dest, cut(lab, gradelib.read(path)))
+    gradelib.write(os.path.join(out, ".handout"), f"lab {lab}\ncommit {source_commit()}\n"
+                   f"student {' '.join(student_files(lab))}\n")
+    os.makedirs(os.path.join(out, ".github/workflows"))
+    gradelib.write(os.path.join(out, ".github/workflows/grade.yml"),
+                   workflow(lab, gradelib.parse_tests("tools/grade.tests")))
     git = ["git", "-C", out, "-c", "user.name=handout", "-c", "user.email=handout@localhost"]
     subprocess.run(git[:3] + ["init", "-q"], check=True)
     subprocess.run(git + ["add", "-A"], check=True)
@@ -304,22 +274,17 @@ def handout(lab, out):
     n = sum(stubbed(lab, r) for r in all_regions())
     print(f"handout: {out} is the {lab} lab ({n} regions to write); see docs/labs/{lab}.md")
 
-
 BREAKS_ALL = "lab5"              # its load_icode stub stops every user program
-
 
 def graded_failures(tree, log):
     """The tests that fail when make grade runs (built already) in tree."""
     results = os.path.abspath(log + ".json")
-    with open(log, "w", encoding="utf-8") as out:
-        subprocess.run(["./grade.sh"], cwd=tree, stdout=out, stderr=subprocess.STDOUT,
-                       env=dict(os.environ, GRADE_NOBUILD="1", GRADE_JSON=results))
+    env = dict(os.environ, GRADE_NOBUILD="1", GRADE_JSON=results)
+    gradelib.run_command(["./grade.sh"], log, 3600, env=env, cwd=tree)
     try:
-        with open(results, encoding="utf-8") as f:
-            return {t["name"] for t in json.load(f)["tests"] if t["status"] != "passed"}
+        return {t["name"] for t in json.loads(gradelib.read(results))["tests"] if t["status"] != "passed"}
     except (OSError, ValueError, KeyError):
         return {f"(no results: see {log})"}
-
 
 def check_lab(lab, suite, top):
     """Problems of lab's handout (in top/lab): it must build without a
@@ -329,12 +294,9 @@ def check_lab(lab, suite, top):
     tree, problems = os.path.join(top, lab), []
     with contextlib.redirect_stdout(io.StringIO()):
         handout(lab, tree)
-    build = subprocess.run(["make", "-s", "all"], cwd=tree, capture_output=True, text=True)
-    with open(tree + ".build.log", "w", encoding="utf-8") as f:
-        f.write(build.stdout + build.stderr)
-    if build.returncode:
+    if gradelib.run_command(["make", "-s", "all"], tree + ".build.log", 3600, cwd=tree)[0]:
         return [f"the handout does not build: {tree}.build.log"], 0
-    warnings = [w for w in (build.stdout + build.stderr).split("\n") if "warning" in w.lower()]
+    warnings = [w for w in gradelib.read(tree + ".build.log").split("\n") if "warning" in w.lower()]
     if warnings:
         problems += ["the handout builds with warnings:"] + ["  " + w for w in warnings[:5]]
     leaks = io.StringIO()
@@ -347,7 +309,6 @@ def check_lab(lab, suite, top):
     problems += [f"{t} passes, but the {lab} stubs should break it" for t in sorted(expected - failed)]
     problems += [f"{t} fails, but no {lab} stub should break it" for t in sorted(failed - expected)]
     return problems, len(expected)
-
 
 def check_all(top="obj/handout-check"):
     """make handout-check: every lab's handout (check_lab), then the full
@@ -373,35 +334,23 @@ def check_all(top="obj/handout-check"):
     print(f"{len(LABS) + 1 - failed} passed, {failed} failed")
     return 1 if failed else 0
 
-
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    h = sub.add_parser("handout")
-    h.add_argument("lab")
-    h.add_argument("--out")
-    sub.add_parser("regions")
-    s = sub.add_parser("solution-lines")
-    s.add_argument("lab")
-    c = sub.add_parser("check-tree")
-    c.add_argument("lab")
-    c.add_argument("dir")
-    sub.add_parser("check")
-    opt = ap.parse_args()
+def main(argv):
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-    if opt.cmd == "handout":
-        handout(opt.lab, opt.out or os.path.join("handout", opt.lab))
-    elif opt.cmd == "regions":
+    cmd, args = (argv + [""])[0], argv[1:]
+    if cmd == "handout" and (len(args) == 1 or len(args) == 3 and args[1] == "--out"):
+        handout(args[0], args[2] if len(args) == 3 else os.path.join("handout", args[0]))
+    elif cmd == "regions" and not args:
         for r in all_regions():
             print(f"{r.lab} {r.exercise} {r.path}:{r.line} {r.contract[0][len('YOUR CODE:'):].strip()}")
-    elif opt.cmd == "solution-lines":
-        for line in sorted(solution_lines(opt.lab)):
-            print(line)
-    elif opt.cmd == "check":
-        sys.exit(check_all())
+    elif cmd == "solution-lines" and len(args) == 1:
+        print("\n".join(sorted(solution_lines(args[0]))))
+    elif cmd == "check-tree" and len(args) == 2:
+        return 1 if check_tree(*args) else 0
+    elif cmd == "check" and not args:
+        return check_all()
     else:
-        sys.exit(1 if check_tree(opt.lab, opt.dir) else 0)
-
+        sys.exit(__doc__)
+    return 0
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))

@@ -2,28 +2,19 @@
 """make stress: faults injected, bad input thrown, load piled on; the
 kernel must stay up and lose nothing.
 
-Each run boots one program (tools/gradelib.py's boot), up to nproc at a
-time. Whatever happens to the program -- an injected allocation failure
-may well kill it -- the run passes only if QEMU powers itself off within
-the time limit with status 0, no line has "kernel panic" or "CORRUPTED"
-(dirtycow's /etc/passwd), and it printed "all user-mode processes have
-quit.", "cow audit pass." and "init check memory pass."; a run with
-nothing injected must also print the program's pass line.
-
-The groups: failalloc=N sweeps (the Nth page allocation fails, for N
-across what each program allocates), every:K and rand:SEED:PCT, the
-system-call fuzzer with several seeds, fork stress (forkbomb to the
-process limit and out of memory, forkcycle, forkdeep), cow=pt (lazy
-page-table sharing) whole and swept, and four harts (smpstress, smpfork,
-the fork storms, the fuzzer, the parallel Dirty COW race). Every other
-group boots one hart, so that failalloc=N fails the same allocation in
-every run. Then make grade's suite with CPUS=1 (each test alone) and
-CPUS=4 (sharing boots), one unit a test, and the harness's self-tests
-(tools/grade_selftest.py, tools/teacher.py selftest), one unit a check.
-
-One summary line per group, the failing runs in detail (logs in
-obj/stress/), last "N passed, M failed". STRESS_JOBS=N runs at a time
-(default nproc); STRESS_LIMIT=S seconds a run may take (default 20).
+Each run boots one program (gradelib.boot), nproc at a time (STRESS_JOBS),
+and passes only if QEMU powers off by itself within STRESS_LIMIT (20 s)
+with status 0, no line has "kernel panic" or "CORRUPTED", and it printed
+"all user-mode processes have quit.", "cow audit pass." and "init check
+memory pass." (and its pass line when nothing was injected), whatever
+befell the program. The groups: failalloc=N sweeps (the Nth page
+allocation fails, N across what each program allocates), every:K and
+rand:SEED:PCT, the system-call fuzzer, fork stress, cow=pt whole and
+swept, four harts; the others boot one hart, so that failalloc=N fails the
+same allocation every run. Then make grade's suite with CPUS=1 (each test
+alone) and CPUS=4 (shared boots), one unit a test, and the harness's
+self-tests, one unit a check. A line per group, the failing runs in
+detail (logs in obj/stress/), last "N passed, M failed".
 """
 
 import os
@@ -55,50 +46,40 @@ EVERY = [2, 3, 5, 7, 11, 17, 31, 64, 127, 257]
 RANDOM_MODES = ["rand:1:2", "rand:2:2", "rand:3:10", "rand:4:10", "rand:5:30", "rand:6:30"]
 SEVERE = [re.compile(r".*kernel panic.*"), re.compile(r".*CORRUPTED.*")]
 
-
 class Run:
-    """One boot: a name for its log, memory, boot arguments, the pass line
-    it must print (None when something is injected) and harts."""
+    """One boot: a name for its log, memory, boot arguments, harts, and the
+    pass line it must print (only if nothing is injected: then True)."""
 
-    def __init__(self, name, mem, args, passline=None, harts=1):
-        self.name, self.mem, self.args = name, mem, args.split()
-        self.passline, self.harts = passline, harts
-
+    def __init__(self, name, mem, args, passes=False, harts=1):
+        self.name, self.mem, self.args, self.harts = name, mem, args.split(), harts
+        prog = self.args[0][len("prog="):]
+        self.passline = ("dirtycow: the file is safe." if prog == "dirtycow" else f"{prog} pass.") \
+            if passes else None
 
 def have(prog):
     return os.path.exists(f"user/{prog}.c") or os.path.isdir(f"user/{prog}")
-
-
-def passline(prog):
-    return "dirtycow: the file is safe." if prog == "dirtycow" else f"{prog} pass."
-
 
 def sweep(prog, first, last, step, extra, tag="", mode=""):
     return [Run(f"{prog}{tag}.failalloc-{n}", "128M", f"prog={prog} {mode} failalloc={n} {extra}")
             for n in range(first, last + 1, step)]
 
-
 def groups():
     """The runs, as [(title, [Run])] in report order."""
     swept = [s for s in SWEEPS if have(s[0])]
-    fork = [Run(f"forkbomb.mem-{m}", m, "prog=forkbomb", "forkbomb pass.") for m in ("16M", "32M")]
-    fork.append(Run("forkbomb.mem-16M.cow-off", "16M", "prog=forkbomb cow=off", "forkbomb pass."))
-    fork += [Run(f"forkbomb.mem-{m}", m, "prog=forkbomb", "forkbomb pass.") for m in ("128M", "256M")]
-    for p in ("forkcycle", "forkdeep"):
-        fork += [Run(p, "128M", f"prog={p}", passline(p)),
-                 Run(f"{p}.cow-off", "128M", f"prog={p} cow=off", passline(p))]
-    fuzz = [Run("fuzz", "128M", "prog=fuzz", "fuzz pass."),
-            Run("fuzz.cow-off", "128M", "prog=fuzz cow=off", "fuzz pass.")]
-    fuzz += [Run(f"fuzz.seed-{k}", "128M", f"prog=fuzz fuzzseed={k}", "fuzz pass.") for k in range(1, 11)]
+    fork = [Run(f"forkbomb.mem-{m}", m, "prog=forkbomb", True) for m in ("16M", "32M")]
+    fork.append(Run("forkbomb.mem-16M.cow-off", "16M", "prog=forkbomb cow=off", True))
+    fork += [Run(f"forkbomb.mem-{m}", m, "prog=forkbomb", True) for m in ("128M", "256M")]
+    fork += [Run(p + tag, "128M", f"prog={p} {arg}", True)
+             for p in ("forkcycle", "forkdeep") for tag, arg in (("", ""), (".cow-off", "cow=off"))]
+    fuzz = [Run("fuzz", "128M", "prog=fuzz", True), Run("fuzz.cow-off", "128M", "prog=fuzz cow=off", True)]
+    fuzz += [Run(f"fuzz.seed-{k}", "128M", f"prog=fuzz fuzzseed={k}", True) for k in range(1, 11)]
     out = [("fork stress, nothing injected", fork), ("fuzz, 12 runs, nothing injected", fuzz)]
     out += [(f"{p} failalloc={a}..{b} step {s}", sweep(p, a, b, s, x)) for p, a, b, s, x in swept]
     out.append((f"cow=pt, {len(swept)} programs, nothing injected",
-                [Run(f"{p}.cow-pt", "128M", f"prog={p} cow=pt {x}", passline(p))
-                 for p, _, _, _, x in swept]))
+                [Run(f"{p}.cow-pt", "128M", f"prog={p} cow=pt {x}", True) for p, _, _, _, x in swept]))
     out.append(("cow=pt failalloc=N, a third of the steps",
                 [r for p, a, b, s, x in swept for r in sweep(p, a, b, 3 * s, x, ".cow-pt", "cow=pt")]))
-    bomb = [Run(f"forkbomb.failalloc-{n}", "16M", f"prog=forkbomb failalloc={n}")
-            for n in range(1, 7001, 700)]
+    bomb = [Run(f"forkbomb.failalloc-{n}", "16M", f"prog=forkbomb failalloc={n}") for n in range(1, 7001, 700)]
     bomb += [Run(f"forkbomb.{m.replace(':', '-')}", "16M", f"prog=forkbomb failalloc={m}")
              for m in ("every:50", "every:500", "rand:1:1", "rand:2:5")]
     out.append(("forkbomb (16M) failalloc=N, every, rand", bomb))
@@ -110,12 +91,9 @@ def groups():
                  for m in RANDOM_MODES for p, _, _, _, x in swept]))
     return out + smp_groups()
 
-
 def smp_groups():
     """Parallel runs on four harts (more than this machine may have cores)."""
-    def run(name, mem, args, passes=True):
-        prog = args.split()[0][5:]
-        return Run(name, mem, args, passline(prog) if passes else None, harts=4)
+    run = lambda name, mem, args, passes=True: Run(name, mem, args, passes, harts=4)
     whole = [run(f"smpstress.cpus4.{n}", "128M", "prog=smpstress") for n in range(1, 5)]
     whole += [run("smpstress.cpus4.cow-pt", "128M", "prog=smpstress cow=pt"),
               run("smpfork.cpus4", "128M", "prog=smpfork")]
@@ -132,7 +110,6 @@ def smp_groups():
     swept += [run(f"fuzz.cpus4.failalloc-{n}", "128M", f"prog=fuzz failalloc={n}", False)
               for n in range(1, 5501, 500)]
     return [("4 harts, nothing injected", whole), ("4 harts, smpstress and fuzz failalloc=N", swept)]
-
 
 def check(run):
     """Boot run and judge it: returns (verdict, stats) with stats the faults
@@ -153,7 +130,6 @@ def check(run):
              int("init check memory failed" in text),
              int(leak[1]) - int(leak[2]) if leak else 0]
     return v, stats
-
 
 class Tally:
     """Counts units and adds up the runs' figures."""
@@ -191,7 +167,6 @@ class Tally:
                 print("\n".join("    " + l for l in lines[i:i + 5]))
         sys.stdout.flush()
 
-
 def run_all(tally):
     """Boot every run, JOBS at a time; print each group once it is done."""
     todo = groups()
@@ -205,12 +180,10 @@ def run_all(tally):
             tally.group(title, rs, [done[r.name] for r in rs])
     return len(runs)
 
-
 def interrupted(*_):
     gradelib.stop_all()
     print("stress: interrupted\n0 passed, 1 failed")
     os._exit(1)
-
 
 def main():
     os.chdir(gradelib.TOP)
@@ -238,7 +211,6 @@ def main():
     print(f"stress: the graded suite twice and the self-tests in {time.monotonic() - start:.0f}s")
     print(f"{tally.passed} passed, {tally.failed} failed")
     return 1 if tally.failed else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The teachers' tools (README, "For teachers"): make autograder LAB=...
-(Gradescope's zip; run-autograder is what its run_autograder runs) and
-make grade-handins LAB=... DIR=... (every DIR/*.tar.gz of make handin).
+"""The teachers' tools (README, "For teachers"):
+  teacher.py autograder LAB       make autograder: autograder-LAB.zip for Gradescope
+  teacher.py run-autograder ROOT  what the zip's run_autograder runs (ROOT /autograder)
+  teacher.py grade-handins LAB DIR JOBS LIMIT REGRADE   make grade-handins ('' = default)
 
 A handin is applied to a fresh copy of the lab's handout (a git repository
 tagged `handout`): make handin's changes.patch or, on Gradescope, a folder
@@ -11,7 +12,6 @@ handed out, and its status says so. Then the copy is built and graded (make
 grade LAB=...) under a time limit: a kernel that hangs costs only itself.
 """
 
-import argparse
 import contextlib
 import csv
 import glob
@@ -50,11 +50,9 @@ root=${AUTOGRADER_ROOT:-/autograder}
 exec python3 "$root/source/teacher.py" run-autograder "$root"
 """
 
-
 def git(tree, *args):
     """Run git in tree; its CompletedProcess, output as text."""
     return subprocess.run(["git", "-C", tree] + list(args), capture_output=True, text=True)
-
 
 def record(path):
     """A handout's record (.handout, or a handin's copy): {key: value}."""
@@ -63,7 +61,6 @@ def record(path):
     except OSError:
         return {}
     return dict(line.split(" ", 1) for line in lines if " " in line)
-
 
 def apply_patch(tarball, tree, rec):
     """Apply make handin's tarball to tree. Returns (applied?, notes)."""
@@ -90,7 +87,6 @@ def apply_patch(tarball, tree, rec):
             return False, notes + [f"refused: the patch does not apply ({why})"]
         return True, notes
 
-
 def copy_files(folder, tree, allowed):
     """Copy a submission's files into tree: by their path, or by their name
     alone when that names one file a student may change. Returns notes."""
@@ -104,7 +100,6 @@ def copy_files(folder, tree, allowed):
                 shutil.copyfile(os.path.join(top, name), os.path.join(tree, dest))
                 copied += 1
     return [] if copied else ["no file of the lab in the submission"]
-
 
 def apply_handin(src, tree):
     """Apply a handin (a tarball, or a folder holding one or the files) to
@@ -130,7 +125,6 @@ def apply_handin(src, tree):
         notes.append(f"restored as handed out: {', '.join(bad[:5])}{more}")
     return True, notes
 
-
 def grade_tree(tree, lab, logdir, limit):
     """Build and grade tree (make grade LAB=lab) within limit seconds, logs
     in logdir. Returns ({test: points earned}, notes)."""
@@ -154,10 +148,8 @@ def grade_tree(tree, lab, logdir, limit):
         return {}, [f"make grade wrote no results (exit status {rc})"]
     return {t["name"]: t["score"] for t in tests}, []
 
-
 def grade_one(src, handout_dir, lab, logdir, limit):
-    """Grade one handin in a fresh clone of the handout; its summary (also
-    written to logdir/summary.json)."""
+    """Grade a handin in a fresh clone of the handout; its summary (in logdir)."""
     start = time.monotonic()
     shutil.rmtree(logdir, ignore_errors=True)
     os.makedirs(logdir)
@@ -171,13 +163,11 @@ def grade_one(src, handout_dir, lab, logdir, limit):
     gradelib.write(os.path.join(logdir, "summary.json"), json.dumps(summary, indent=1) + "\n")
     return summary
 
-
 def cut_handout(lab, out):
     """A fresh handout of lab in out (tools/handout.py, from this tree)."""
     import handout
     with contextlib.redirect_stdout(io.StringIO()):
         handout.handout(lab, out)
-
 
 def lab_tests(lab):
     suite = gradelib.parse_tests(os.path.join(gradelib.TOP, "tools/grade.tests"))
@@ -185,10 +175,8 @@ def lab_tests(lab):
         sys.exit(f"no lab {lab!r}; the labs are: {' '.join(suite.labs)}")
     return [t for t in suite.tests if t.lab == lab]
 
-
 def write_scores(folder, tests):
-    """folder/scores.csv: a row per graded handin (handin, each test's
-    points, total, status)."""
+    """folder/scores.csv: handin, each test's points, total, status."""
     with open(os.path.join(folder, "scores.csv"), "w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
         out.writerow(["handin"] + [t.name for t in tests] + ["total", "status"])
@@ -196,7 +184,6 @@ def write_scores(folder, tests):
             s = json.loads(gradelib.read(path))
             out.writerow([os.path.basename(os.path.dirname(path))] +
                          [s["scores"].get(t.name, 0) for t in tests] + [s["total"], s["status"]])
-
 
 def grade_handins(lab, folder, jobs, limit, regrade):
     """make grade-handins: grade every folder/NAME.tar.gz not graded yet
@@ -227,7 +214,6 @@ def grade_handins(lab, folder, jobs, limit, regrade):
     write_scores(folder, tests)
     print(f"grade-handins: {os.path.join(folder, 'scores.csv')}")
 
-
 def autograder(lab, out):
     """make autograder: the zip Gradescope takes (setup.sh and run_autograder
     at its top, this script, the runner and a fresh handout of lab)."""
@@ -246,7 +232,6 @@ def autograder(lab, out):
             z.write(os.path.join(gradelib.TOP, "tools/gradelib.py"), "gradelib.py")
             z.write(tarball, "handout.tar.gz")
     print(f"autograder: wrote {out} (lab {lab}; upload it to Gradescope)")
-
 
 def run_autograder(root, limit=1800):
     """Grade root/submission against a fresh copy of the zip's handout and
@@ -273,26 +258,17 @@ def run_autograder(root, limit=1800):
     gradelib.write(os.path.join(root, "results/results.json"), json.dumps(results, indent=1) + "\n")
     print(f"run_autograder: {results['score']} points; {status}")
 
-
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("autograder").add_argument("lab")
-    g = sub.add_parser("grade-handins")
-    g.add_argument("lab")
-    g.add_argument("dir")
-    g.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    g.add_argument("--limit", type=int, default=900, help="seconds a handin may take")
-    g.add_argument("--regrade", action="store_true")
-    sub.add_parser("run-autograder").add_argument("root")
-    opt = ap.parse_args()
-    if opt.cmd == "run-autograder":
-        return run_autograder(opt.root)
+def main(argv):
+    cmd, args = (argv + [""])[0], argv[1:]
+    if cmd == "run-autograder" and len(args) == 1:
+        return run_autograder(args[0])
     os.chdir(gradelib.TOP)
-    if opt.cmd == "autograder":
-        return autograder(opt.lab, f"autograder-{opt.lab}.zip")
-    return grade_handins(opt.lab, opt.dir, max(1, opt.jobs), opt.limit, opt.regrade)
-
+    if cmd == "autograder" and len(args) == 1:
+        return autograder(args[0], f"autograder-{args[0]}.zip")
+    if cmd == "grade-handins" and len(args) == 5:     # LAB DIR JOBS LIMIT REGRADE ('' for the default)
+        lab, folder, jobs, limit, regrade = args
+        return grade_handins(lab, folder, int(jobs or os.cpu_count() or 1), int(limit or 900), regrade != "")
+    sys.exit(__doc__)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
