@@ -61,8 +61,7 @@ def floors(run):
     trap = per(f["trap"], f["trapbatch"])
     flush = per(f["flushtrap"], f["trapbatch"]) - trap
     copy = per(f["copy"], f["copybatch"])
-    return {"trap": trap, "flush": max(flush, 0.0), "copy": copy,
-            "fault": trap + max(flush, 0.0) + copy}
+    return {"trap": trap, "flush": max(flush, 0.0), "copy": copy, "fault": trap + max(flush, 0.0) + copy}
 
 def figures(runs):
     """fig[currency][mode][size] = the per-size figures in ns."""
@@ -185,8 +184,7 @@ def print_harts(t):
     counts = sorted({n for r in t.values() for n in r})
     print()
     print("parallel programs, whole boots, wall clock (median seconds) by harts")
-    print("  %-22s" % "program" + "".join("%9s" % ("%d hart%s" % (n, "s" if n > 1 else ""))
-                                          for n in counts))
+    print("  %-22s" % "program" + "".join("%9s" % ("%d hart%s" % (n, "s" if n > 1 else "")) for n in counts))
     for name in sorted(t):
         print("  %-22s" % name + "".join("%9.2f" % t[name].get(n, float("nan")) for n in counts))
 
@@ -308,8 +306,7 @@ def bench_boot(opt, cur, mode):
     """Boot bench in currency cur and fork mode; console in LOGS/CUR-MODE.log."""
     log = os.path.join(opt.logs, f"{cur}-{mode}.log")
     args = ["prog=bench", "audit=off", "timeslice=1000"] + ["bench=quick"] * opt.quick
-    gradelib.boot(args + MODE_ARGS[mode], "256M", 1, 1200, log, opt.kernel,
-                  ["-i"] if cur == "icount" else [])
+    gradelib.boot(args + MODE_ARGS[mode], "256M", 1, 1200, log, opt.kernel, ["-i"] if cur == "icount" else [])
     if not re.search(r"^bench pass\.", gradelib.read(log), re.M):
         tail = "\n".join(gradelib.read(log).split("\n")[-21:])
         sys.exit(f"bench: the {cur} {mode} run failed; the end of {log}:\n{tail}")

@@ -266,8 +266,7 @@ def report_edges(machines, seen, problems):
                         print(f"    {'':15} note: marked {UNREACHED}, but taken now: drop the mark")
                 elif reached:
                     print(f"    {event:15} NOT TAKEN")
-                    problems.append(f"{m.name} {a} -> {b} by {event} ({m.where(a, b)}): "
-                                    f"no boot took it")
+                    problems.append(f"{m.name} {a} -> {b} by {event} ({m.where(a, b)}): " f"no boot took it")
                 else:
                     print(f"    {event + UNREACHED:15} (no graded program reaches it)")
                     unreached.append(f"{m.name} {a}->{b} {event}")
@@ -277,31 +276,25 @@ def check_traced(machines, seen, problems):
     """Check (a): every traced move is a labelled edge of its machine."""
     byname = {m.name: m for m in machines}
     for (machine, a, b, event), who in sorted(seen.items()):
-        m = byname.get(machine)
+        m, what = byname.get(machine), f"traced {machine} {a} -> {b} by {event} ({short_list(who)})"
         if m is None:
             problems.append(f"traced {machine} {a} -> {b}, but no machine is called {machine}")
         elif (a, b) not in m.edges:
-            problems.append(f"traced {machine} {a} -> {b} by {event} ({short_list(who)}), "
-                            f"which is not an edge of {m.path}")
+            problems.append(f"{what}, which is not an edge of {m.path}")
         elif event not in m.edges[(a, b)]:
-            problems.append(f"traced {machine} {a} -> {b} by {event} ({short_list(who)}), "
-                            f"but {event} is not a label of that edge ({m.where(a, b)})")
+            problems.append(f"{what}, but {event} is not a label of that edge ({m.where(a, b)})")
 
 DOCS = {"en": "docs/cow.md", "zh": "docs/cow.zh.md"}
 
 def update_docs(machines, seen, boots, results):
     """Rewrite the coverage tables between the markers of the two reports."""
     for lang, path in DOCS.items():
-        labels, boot_table = tables(machines, seen, boots, results, lang).split("\n\n")
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-        for kind, table in (("labels", labels), ("boots", boot_table)):
-            begin = f"<!-- begin: tools/cow_fsm_check.py --table {lang} ({kind}) -->"
-            start = text.index(begin) + len(begin)
-            end = text.index("<!-- end -->", start)
-            text = text[:start] + "\n" + table + "\n" + text[end:]
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
+        text, tabs = gradelib.read(path), tables(machines, seen, boots, results, lang).split("\n\n")
+        for kind, table in zip(("labels", "boots"), tabs):
+            start = text.index(f"<!-- begin: tools/cow_fsm_check.py --table {lang} ({kind}) -->")
+            start = text.index("-->", start) + 3
+            text = text[:start] + "\n" + table + "\n" + text[text.index("<!-- end -->", start):]
+        gradelib.write(path, text)
         print(f"  TABLE {path}")
 
 def main():

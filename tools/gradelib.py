@@ -21,6 +21,10 @@ MAX_SHARE = 16                  # the kernel runs at most 16 programs a boot
 class GradeError(Exception):
     """A bad test list or option; the message says where."""
 
+def need(ok, where, message):
+    if not ok:
+        raise GradeError(f"{where}: {message}")
+
 class Test:
     """A test as declared: a program with its settings (or a shell script)
     and its checks [(kind, line or compiled regex)]."""
@@ -79,21 +83,16 @@ def parse_tests(path, harts=2):
             lab, section = start_lab(suite, rest, where), None
         elif word == "test":
             section = Test(rest, lab, harts)
-            if not NAME_RE.fullmatch(rest):
-                raise GradeError(f"{where}: bad test name '{rest}'")
-            if lab is None:
-                raise GradeError(f"{where}: test '{rest}' is in no lab (put a 'lab NAME TITLE' line above it)")
-            if any(t.name == rest for t in suite.tests):
-                raise GradeError(f"{where}: test '{rest}' listed twice")
+            need(NAME_RE.fullmatch(rest), where, f"bad test name '{rest}'")
+            need(lab, where, f"test '{rest}' is in no lab (put a 'lab NAME TITLE' line above it)")
+            need(all(t.name != rest for t in suite.tests), where, f"test '{rest}' listed twice")
             suite.tests.append(section)
         elif word in ("expect", "expect-re", "reject-re"):
-            if section is None:
-                raise GradeError(f"{where}: '{word}' outside a block")
+            need(section, where, f"'{word}' outside a block")
             checks = suite.defaults if section == "default" else section.checks
             checks.append((word, check(word, rest, where)))
         elif word in OPTIONS:
-            if not isinstance(section, Test):
-                raise GradeError(f"{where}: '{word}' outside a test")
+            need(isinstance(section, Test), where, f"'{word}' outside a test")
             set_option(section, word, rest, where)
         else:
             raise GradeError(f"{where}: unknown directive '{word}'")
@@ -104,19 +103,16 @@ def parse_tests(path, harts=2):
 def start_lab(suite, rest, where):
     """Start (or go on with) lab "NAME TITLE..."; returns its name."""
     name, title = (rest.split(None, 1) + ["", ""])[:2]
-    if not NAME_RE.fullmatch(name):
-        raise GradeError(f"{where}: bad lab name '{name}'")
-    if name not in suite.labs and not title.strip():
-        raise GradeError(f"{where}: lab {name} needs a title")
-    if name in suite.labs and title.strip() not in ("", suite.labs[name]):
-        raise GradeError(f"{where}: lab {name} is already titled '{suite.labs[name]}'")
+    need(NAME_RE.fullmatch(name), where, f"bad lab name '{name}'")
+    need(name in suite.labs or title.strip(), where, f"lab {name} needs a title")
+    need(title.strip() in ("", suite.labs.get(name, title.strip())), where,
+         f"lab {name} is already titled '{suite.labs.get(name)}'")
     suite.labs.setdefault(name, title.strip())
     return name
 
 def check(kind, text, where):
     """A check's line, or its regex compiled."""
-    if not text:
-        raise GradeError(f"{where}: '{kind}' needs a line to match")
+    need(text, where, f"'{kind}' needs a line to match")
     try:
         return text if kind == "expect" else re.compile(text)
     except re.error:
@@ -124,8 +120,7 @@ def check(kind, text, where):
 
 def set_option(test, word, rest, where):
     pattern, complaint, attr = OPTIONS[word]
-    if not re.fullmatch(pattern, rest):
-        raise GradeError(f"{where}: {complaint.format(rest)}")
+    need(re.fullmatch(pattern, rest), where, complaint.format(rest))
     value = int(rest) if attr in ("timeout", "points") else rest
     setattr(test, attr, True if attr in ("nodefault", "alone") else value)
     if word == "script":
@@ -346,8 +341,7 @@ class Runner:
         first, n = tests[0], len(tests)
         log = os.path.join(self.logdir, "shared", first.name + ".log")
         progs = ",".join(t.prog for t in tests)
-        rc, boot_ms = boot([f"prog={progs}"] + first.args.split(), first.mem, first.harts,
-                           first.timeout, log)
+        rc, boot_ms = boot([f"prog={progs}"] + first.args.split(), first.mem, first.harts, first.timeout, log)
         results = []
         for i, (t, part) in enumerate(zip(tests, shared_parts(rc, cut(read(log), n), n))):
             if part is None:

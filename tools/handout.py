@@ -71,6 +71,10 @@ class Region:
 def fail(where, what):
     sys.exit(f"{where}: {what}")
 
+def require(ok, where, what):
+    if not ok:
+        fail(where, what)
+
 def dedent(lines):
     """Remove the indentation the non-blank lines share."""
     width = min((len(s) - len(s.lstrip()) for s in lines if s.strip()), default=0)
@@ -81,21 +85,18 @@ def parse(path, text):
     parts, lines, i = [], text.split("\n"), 0
     while i < len(lines):
         m = BEGIN_RE.match(lines[i])
-        if END_RE.match(lines[i]):
-            fail(f"{path}:{i + 1}", "END without BEGIN")
+        require(not END_RE.match(lines[i]), f"{path}:{i + 1}", "END without BEGIN")
         if not m:
             parts.append(lines[i])
             i += 1
             continue
         indent, lab, exercise = m.group(1), m.group(2), m.group(3)
-        if lab not in LABS:
-            fail(f"{path}:{i + 1}", f"unknown lab {lab} (labs: {' '.join(LABS)})")
+        require(lab in LABS, f"{path}:{i + 1}", f"unknown lab {lab} (labs: {' '.join(LABS)})")
         region, i = Region(path, i + 1, indent, lab, exercise), i + 1
         section = "contract"
         while i < len(lines) and not COMMENT_END_RE.match(lines[i]):
             c = COMMENT_RE.match(lines[i])
-            if not c:
-                fail(f"{path}:{i + 1}", "the BEGIN comment needs ' * ' lines and ' */'")
+            require(c, f"{path}:{i + 1}", "the BEGIN comment needs ' * ' lines and ' */'")
             body = c.group(1) or ""
             if body.strip() == "STUB:":
                 section = "stub"
@@ -106,19 +107,16 @@ def parse(path, text):
             i += 1
         i += 1
         while i < len(lines) and not END_RE.match(lines[i]):
-            if BEGIN_RE.match(lines[i]):
-                fail(f"{path}:{i + 1}", "regions do not nest")
+            require(not BEGIN_RE.match(lines[i]), f"{path}:{i + 1}", "regions do not nest")
             region.solution.append(lines[i])
             i += 1
-        if i == len(lines):
-            fail(f"{path}:{region.line}", "BEGIN without END")
+        require(i < len(lines), f"{path}:{region.line}", "BEGIN without END")
         e = END_RE.match(lines[i])
-        if (e.group(1), e.group(2)) != (lab, exercise):
-            fail(f"{path}:{i + 1}", f"END of LAB {e.group(1)} {e.group(2)} closes LAB {lab} {exercise}")
-        if not region.contract or not region.contract[0].startswith("YOUR CODE:"):
-            fail(f"{path}:{region.line}", "the contract must start with 'YOUR CODE:'")
-        if not region.stub:
-            fail(f"{path}:{region.line}", "no STUB: lines")
+        require((e.group(1), e.group(2)) == (lab, exercise), f"{path}:{i + 1}",
+                f"END of LAB {e.group(1)} {e.group(2)} closes LAB {lab} {exercise}")
+        require(region.contract and region.contract[0].startswith("YOUR CODE:"), f"{path}:{region.line}",
+                "the contract must start with 'YOUR CODE:'")
+        require(region.stub, f"{path}:{region.line}", "no STUB: lines")
         region.stub = dedent(region.stub)
         parts.append(region)
         i += 1
@@ -154,8 +152,7 @@ def cut_source(lab, path, text):
 def lab_summary(lab):
     """The first paragraph of docs/labs/LAB.md (after its title)."""
     path = f"docs/labs/{lab}.md"
-    if not os.path.isfile(path):
-        fail(path, "missing: every lab needs its handout")
+    require(os.path.isfile(path), path, "missing: every lab needs its handout")
     with open(path, encoding="utf-8") as f:
         paras = [p.strip() for p in f.read().split("\n\n") if p.strip()]
     title = paras[0].lstrip("# ").strip()
@@ -169,8 +166,7 @@ def cut_readme(lab, text):
                f"([中文](docs/labs/{lab}.zh.md)). `make grade LAB={lab}` runs its tests; "
                f"write your report in `report.md` (or `report.pdf`) at the top; "
                f"`make handin` packs your changes and report for your teacher.\n")
-    if "<!-- HANDOUT -->" not in text:
-        fail("README.md", "no <!-- HANDOUT --> marker for the lab section")
+    require("<!-- HANDOUT -->" in text, "README.md", "no <!-- HANDOUT --> marker for the lab section")
     return text.replace("<!-- HANDOUT -->", section)
 
 def solution_lines(lab):
@@ -329,8 +325,7 @@ def check_all(top="obj/handout-check"):
             print("    " + p)
     broken = graded_failures(".", os.path.join(top, "full.grade.log"))
     failed += bool(broken)
-    print(f"full tree: FAILED: {' '.join(sorted(broken))}" if broken else
-          "full tree: every test passes")
+    print(f"full tree: FAILED: {' '.join(sorted(broken))}" if broken else "full tree: every test passes")
     print(f"{len(LABS) + 1 - failed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -129,8 +129,7 @@ def grade_tree(tree, lab, logdir, limit):
     """Build and grade tree (make grade LAB=lab) within limit seconds, logs
     in logdir. Returns ({test: points earned}, notes)."""
     start = time.monotonic()
-    rc, _ = gradelib.run_command(["make", "-s", "all"], os.path.join(logdir, "build.log"),
-                                 limit, cwd=tree)
+    rc, _ = gradelib.run_command(["make", "-s", "all"], os.path.join(logdir, "build.log"), limit, cwd=tree)
     if rc != 0:
         return {}, ["the build timed out" if rc == gradelib.TIMEOUT else "the build failed"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRADE_") or k == "GRADE_SLOTS"}
