@@ -151,12 +151,9 @@ def print_tables(fig, sizes, modes, fl):
     table("per fault (ns)", heads, rows)
 
 def print_parts(fig, big):
-    for cur in CURRENCIES:
-        k = fig.get(cur, {}).get("cow", {}).get(big)
-        if k is None:
-            continue
-        print()
-        print("kernel parts at %d heap pages (kbench, %s), ns per page:" % (big, LABEL[cur]))
+    for cur in [c for c in CURRENCIES if big in fig.get(c, {}).get("cow", {})]:
+        k = fig[cur]["cow"][big]
+        print("\nkernel parts at %d heap pages (kbench, %s), ns per page:" % (big, LABEL[cur]))
         print("  copy_range shared %.1f (floor: the 2 PTE writes %.1f), copy_range eager %.1f,"
               % (k["k_share"], k["k_pte_write"], k["k_eager"]))
         print("  get_pte %.1f, alloc_page %.1f, free_page %.1f, unmap of a shared page %.1f,"
@@ -164,27 +161,21 @@ def print_parts(fig, big):
         print("  handle_mm_fault copying a page %.0f" % k["k_wpcopy"])
 
 def print_storms(t):
-    """Fork storms {name: {"on"|"off": seconds}}: default audit against audit=off."""
-    if not t:
-        return {}
-    print()
-    print("fork storms, whole boots, wall clock (median seconds): the audit at every exit")
-    print("  %-22s %9s %9s %7s" % ("program", "audit on", "audit off", "on/off"))
-    out = {}
+    """Fork storms {name: {"on"|"off": seconds}}: the audit at every exit against audit=off."""
+    if t:
+        print("\nfork storms, whole boots, wall clock (median seconds): the audit at every exit")
+        print("  %-22s %9s %9s %7s" % ("program", "audit on", "audit off", "on/off"))
     for name in sorted(t):
         on, off = t[name].get("on", float("nan")), t[name].get("off", float("nan"))
-        out[name] = ratio(on, off)
-        print("  %-22s %9.2f %9.2f %6.2fx" % (name, on, off, out[name]))
-    return out
+        print("  %-22s %9.2f %9.2f %6.2fx" % (name, on, off, ratio(on, off)))
+    return {name: ratio(t[name].get("on", float("nan")), t[name].get("off", float("nan"))) for name in sorted(t)}
 
 def print_harts(t):
     """Parallel programs {name: {harts: seconds}}, whole boots, wall clock."""
-    if not t:
-        return
     counts = sorted({n for r in t.values() for n in r})
-    print()
-    print("parallel programs, whole boots, wall clock (median seconds) by harts")
-    print("  %-22s" % "program" + "".join("%9s" % ("%d hart%s" % (n, "s" if n > 1 else "")) for n in counts))
+    if t:
+        print("\nparallel programs, whole boots, wall clock (median seconds) by harts")
+        print("  %-22s" % "program" + "".join("%9s" % ("%d hart%s" % (n, "s" * (n > 1))) for n in counts))
     for name in sorted(t):
         print("  %-22s" % name + "".join("%9.2f" % t[name].get(n, float("nan")) for n in counts))
 

@@ -1,10 +1,7 @@
 #!/usr/bin/env python3
-"""Print a compile_commands.json for clangd and other editors (make
-compile_commands.json passes the Makefile's own compiler and flags):
-  tools/compdb.py CC "KERNEL FLAGS" "USER FLAGS"
-Sources under boot/, kern/ and libs/ get the kernel flags, those under
-user/ the user flags (a directory program also -Iuser/NAME); objects are
-named as the Makefile names them; every entry's directory is the top."""
+"""tools/compdb.py CC "KERNEL FLAGS" "USER FLAGS": print compile_commands.json
+(for clangd) with the Makefile's compiler and flags: the kernel's for boot/,
+kern/ and libs/, the user ones for user/; objects named as the Makefile does."""
 
 import json
 import os

@@ -1,21 +1,15 @@
 #!/usr/bin/env python3
 """Check the documented copy-on-write state machines against the kernel.
 
-The machines are docs/cow-vpage.dot, cow-ppage.dot and cow-pdir.dot; each
-edge is labelled with the events that take it. With trace=totals the
-kernel sums its traced moves per event and prints, for each, a line
-ending in "[EVENT: vpage A->B xN, ..., ppage C->D xM, ...]"
-(trace=cow,fault: one per event). This script boots the programs of
-tools/cow_fsm.boots (sharing boots through tools/gradelib.py, each
-judged on its own part of the console) and checks that (a) every traced
-move is an edge of its machine with EVENT among its labels; (b) every
-edge, and every label not marked "*" (real code no graded program
-reaches yet), was taken by some boot; (c) every program ended with the
-kernel sound (powered off, "cow audit pass.", no panic) and took the
-moves it is listed for. Prints who took each label, every problem, and
-last "cow state machine check pass." or "... FAILED" (exit status 1).
-Run from the top folder after make; --help lists the options (extra
-boots, coverage tables for docs/cow*.md, logs, sharing).
+The machines (docs/cow-vpage.dot, cow-ppage.dot, cow-pdir.dot) label each
+edge with the events that take it. With trace=totals the kernel sums its
+traced moves per event: "...[EVENT: vpage A->B xN, ..., ppage C->D xM]".
+This boots the programs of tools/cow_fsm.boots (sharing boots through
+gradelib) and checks that (a) every traced move is an edge with EVENT
+among its labels; (b) every edge and every label not marked "*" (code no
+graded program reaches yet) was taken; (c) every program left the kernel
+sound (powered off, "cow audit pass.", no panic) and took the moves it is
+listed for. Last "cow state machine check pass." or "... FAILED"; --help.
 """
 
 import argparse
@@ -45,13 +39,12 @@ def read_boots(path):
     """The boots of path: [(boot arguments, memory or None, [moves])]."""
     boots = []
     for n, line in enumerate(gradelib.read(path).split("\n"), 1):
+        fields = [w.strip() for w in line.split("|")]
         if line.strip() and not line.startswith("#"):
-            try:
-                args, mem, wants = (w.strip() for w in line.split("|"))
-            except ValueError:
+            if len(fields) != 3:
                 sys.exit(f"{path}:{n}: want 'ARGS | MEMORY | MOVE; MOVE...'")
-            boots.append((args, None if mem == "-" else mem,
-                          [w.strip() for w in wants.split(";") if w.strip()]))
+            boots.append((fields[0], None if fields[1] == "-" else fields[1],
+                          [w.strip() for w in fields[2].split(";") if w.strip()]))
     return boots
 
 LINE_RE = re.compile(r"cow: .*\[([a-z][a-z-]*)(?:: ([^\]]*))?\]\s*$")
@@ -299,21 +292,16 @@ def update_docs(machines, seen, boots, results):
 
 def main():
     ap = argparse.ArgumentParser(description="Check the COW state machines against the kernel.")
-    ap.add_argument("--machine", action="append", default=[], metavar="FILE.dot",
-                    help="use this machine instead of the one with its graph name")
-    ap.add_argument("--boot", action="append", default=[], metavar="ARGS",
-                    help='boot this too, e.g. "prog=forktree cow=off"')
-    ap.add_argument("--only", action="store_true", help="boot only the --boot ones")
-    ap.add_argument("--kernel", default="bin/kernel")
-    ap.add_argument("--logs", metavar="DIR",
-                    help="keep every console log in DIR (else kept only on a failure)")
-    ap.add_argument("--share", type=int, default=8, metavar="N",
-                    help="at most N programs share one boot (1: each boots alone)")
-    ap.add_argument("--per-event", action="store_true",
-                    help="trace=cow,fault instead of trace=totals: a line per event")
-    ap.add_argument("--table", choices=["en", "zh"], help="print the coverage as Markdown")
-    ap.add_argument("--update-docs", action="store_true",
-                    help="rewrite the coverage tables in docs/cow.md and docs/cow.zh.md")
+    add = ap.add_argument
+    add("--machine", action="append", default=[], metavar="FILE.dot", help="use it instead of its namesake")
+    add("--boot", action="append", default=[], metavar="ARGS", help='boot this too: "prog=forktree cow=off"')
+    add("--only", action="store_true", help="boot only the --boot ones")
+    add("--kernel", default="bin/kernel")
+    add("--logs", metavar="DIR", help="keep every console log in DIR (else only on a failure)")
+    add("--share", type=int, default=8, metavar="N", help="at most N programs a boot (1: each alone)")
+    add("--per-event", action="store_true", help="trace=cow,fault instead of trace=totals: a line an event")
+    add("--table", choices=["en", "zh"], help="print the coverage as Markdown")
+    add("--update-docs", action="store_true", help="rewrite the coverage tables in docs/cow.md, cow.zh.md")
     opt = ap.parse_args()
     if opt.share < 1:
         ap.error("--share must be at least 1")

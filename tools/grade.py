@@ -1,19 +1,12 @@
 #!/usr/bin/env python3
 """make grade: build once, run the tests of tools/grade.tests through
-tools/gradelib.py, print per lab "== Lab NAME: TITLE", a line per test
-(why, under a failed one) and "Lab NAME: X/Y", then "Total Score: X/Y" and
-last "N passed, M failed"; exit status 0 only if all passed. A quick boot
-of hello goes first: a failed boot self-check is said once, at the top.
-
-  grade.py [WORD...]   the tests whose names contain a WORD (default all)
+tools/gradelib.py and print the score (README, "How grading works"):
+per lab "== Lab NAME: TITLE", a line per test, "Lab NAME: X/Y", then
+"Total Score: X/Y" and last "N passed, M failed"; exit status 1 if any failed.
+  grade.py [WORD...]                    the tests whose names hold a WORD
   grade.py --passed RESULTS.json NAME   0 if test NAME got its points there
-
-Environment: CPUS (harts a boot, default 2), GRADE_LAB (one lab),
-GRADE_SHARE (tests a boot, default 8), GRADE_JOBS (boots at once, default
-nproc + 1: some tests sleep), GRADE_LOGDIR (default obj/grade), GRADE_JSON
-(Gradescope's results.json), GRADE_JUNIT (JUnit XML), GRADE_TESTS (the
-list), GRADE_NOBUILD=1, QEMU_SH (another runner).
-"""
+Environment: CPUS, GRADE_LAB, GRADE_SHARE, GRADE_JOBS, GRADE_LOGDIR,
+GRADE_JSON, GRADE_JUNIT, GRADE_TESTS, GRADE_NOBUILD=1, QEMU_SH (README)."""
 
 import json
 import os
@@ -42,16 +35,14 @@ def number(name, default, high, why=""):
 def select(suite, lab, words):
     """The tests of lab (all if empty) whose names hold a word (all if no
     words), grouped by lab in list order; a word matching none is an error."""
-    if lab and lab not in suite.labs:
-        raise GradeError(f"no lab named '{lab}'; the labs are: {' '.join(suite.labs)}")
+    labs = " ".join(suite.labs)
+    gradelib.need(not lab or lab in suite.labs, "", f"no lab named '{lab}'; the labs are: {labs}")
     chosen = [t for name in suite.labs if lab in ("", name) for t in suite.tests
               if t.lab == name and (not words or any(w in t.name for w in words))]
     for w in words:
-        if not any(w in t.name for t in chosen):
-            of = f" of lab {lab}" if lab else ""
-            raise GradeError(f"no test{of} matches '{w}'; the labs are: {' '.join(suite.labs)}")
-    if not chosen:
-        raise GradeError(f"lab {lab} has no tests")
+        of = f" of lab {lab}" if lab else ""
+        gradelib.need(any(w in t.name for t in chosen), "", f"no test{of} matches '{w}'; the labs are: {labs}")
+    gradelib.need(chosen, "", f"lab {lab} has no tests")
     return chosen
 
 def boot_check(harts):
@@ -185,16 +176,12 @@ def passed(results, name):
     print(hit[0]["output"] if hit else f"no result for {name} in {results} (did make grade run?)")
     return 0 if hit and hit[0]["score"] == hit[0]["max_score"] else 1
 
-def interrupted(*_):
-    gradelib.stop_all()
-    die("interrupted")
-
 def main(words):
     if words[:1] == ["--passed"] and len(words) == 3:
         return passed(*words[1:])
     os.chdir(gradelib.TOP)
-    signal.signal(signal.SIGTERM, interrupted)
-    signal.signal(signal.SIGINT, interrupted)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: (gradelib.stop_all(), die("interrupted")))
     logdir, harts = ENV("GRADE_LOGDIR") or "obj/grade", number("CPUS", 2, 8)
     try:
         suite = gradelib.parse_tests(ENV("GRADE_TESTS") or "tools/grade.tests", harts)

@@ -1,19 +1,14 @@
 #!/usr/bin/env python3
-"""The harness's own tests (make stress runs both; each prints a line per
-check and last "N passed, M failed").
-
-  grade_selftest.py             make grade against a fake kernel (no QEMU):
-      which test passes, which fails and why, which is booted again alone;
-      the JSON and JUnit files add up to the printed score; each lab's
-      Classroom workflow parses (JSON, which is YAML) in Classroom's shape.
-  grade_selftest.py --teachers  on the real kernel: make grade-handins with
-      three handins (correct, broken, hanging), make autograder's zip in a
-      fake /autograder.
+"""The harness's own tests, a line per check, last "N passed, M failed":
+without arguments, make grade against a fake kernel (no QEMU), its JSON
+and JUnit files, and each lab's Classroom workflow (JSON, which is YAML);
+with --teachers, on the real kernel: make grade-handins with three
+handins (correct, broken, hanging) and the autograder in a fake /autograder.
 
 A fake program's name says what it does: ok* passes; bad* prints a FAIL
-line; shy* passes only as its boot's first program (a kernel that lets one
-program harm the next); panic* panics the kernel; hang* hangs it. In a
-shared boot the K-th program "took" 1000 + 100 K ms.
+line; shy* passes only as its boot's first (a kernel that lets one program
+harm the next); panic* panics; hang* hangs. In a shared boot the K-th
+program "took" 1000 + 100 K ms.
 """
 
 import contextlib
@@ -63,8 +58,7 @@ def fake_qemu(args):
     return 0
 
 class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
+    passed = failed = 0
 
     def want(self, ok, what):
         self.passed, self.failed = self.passed + bool(ok), self.failed + (not ok)

@@ -4,6 +4,7 @@ check, make handout-check and the teachers' tools: it reads the test list
 lets tests share a boot ("prog=A,B,...": the kernel runs each program as
 if just booted), cuts and judges the console. Standard library only."""
 
+import collections
 import concurrent.futures
 import contextlib
 import fcntl
@@ -23,7 +24,7 @@ class GradeError(Exception):
 
 def need(ok, where, message):
     if not ok:
-        raise GradeError(f"{where}: {message}")
+        raise GradeError(f"{where}: {message}" if where else message)
 
 class Test:
     """A test as declared: a program with its settings (or a shell script)
@@ -54,10 +55,8 @@ class Suite:
 
 OPTIONS = {     # directive: (what its argument must match, complaint, attribute)
     "prog": (r".+", "prog needs a name", "prog"), "args": (r".*", "", "args"),
-    "mem": (r"[0-9]+[KMG]?", "bad size '{}'", "mem"),
-    "cpus": (r"[1-8]", "bad hart count '{}' (1 to 8)", "harts"),
-    "timeout": (r"[1-9][0-9]*", "bad timeout '{}'", "timeout"),
-    "points": (r"[0-9]+", "bad points '{}'", "points"),
+    "mem": (r"[0-9]+[KMG]?", "bad size '{}'", "mem"), "cpus": (r"[1-8]", "bad hart count '{}' (1 to 8)", "harts"),
+    "timeout": (r"[1-9][0-9]*", "bad timeout '{}'", "timeout"), "points": (r"[0-9]+", "bad points '{}'", "points"),
     "exercise": (r"[0-9]+", "bad exercise number '{}'", "exercise"),
     "script": (r".+", "script needs a command", "script"),
     "nodefault": (r".*", "", "nodefault"), "alone": (r".*", "", "alone"),
@@ -150,13 +149,6 @@ def slot():
                 return
         time.sleep(0.05)
 
-def make_slots(folder, n):
-    """Make folder hold n slots for slot(); returns it."""
-    os.makedirs(folder, exist_ok=True)
-    for i in range(n):
-        open(os.path.join(folder, f"slot{i}"), "a").close()
-    return folder
-
 def stop(p):
     """End command p and all it started: TERM, then KILL 2 s later."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -235,12 +227,9 @@ def shared_parts(rc, parts, n):
     """Per program of a shared boot: (part, exit status: the boot's for the
     last started, else 0, ms), or None if never started or cut off by the
     deadline (boot it again alone)."""
-    out = []
-    for i in range(n):
-        last = i == len(parts) - 1
-        cut_off = i >= len(parts) or (last and rc == TIMEOUT)
-        out.append(None if cut_off else (parts[i][0], rc if last else 0, parts[i][1]))
-    return out
+    last = len(parts) - 1
+    return [None if i > last or (i == last and rc == TIMEOUT) else
+            (parts[i][0], rc if i == last else 0, parts[i][1]) for i in range(n)]
 
 # ---- judging a console ----------------------------------------------------
 
@@ -276,9 +265,7 @@ def causes(lines, notes):
         out += [c for c in lines[i:i + take] if c not in out][:10 - len(notes) - len(out)]
     return out + notes
 
-class Verdict:
-    def __init__(self, ok, causes, problems):
-        self.ok, self.causes, self.problems = ok, causes, problems
+Verdict = collections.namedtuple("Verdict", "ok causes problems")
 
 def judge(checks, rc, text, timeout, script=False, notes=()):
     """Judge a console by checks and how its run ended (exit status rc or

@@ -41,9 +41,7 @@ import gradelib
 
 LABS = ["lab5", "cow", "dirtycow"]  # in course order: a handout stubs its lab and the later ones
 SOURCE_EXT = (".c", ".h", ".S")
-SPOILERS = [                         # the design chapters: they explain the solutions
-    "docs/cow.md", "docs/cow.zh.md", "docs/dirtycow.md", "docs/dirtycow.zh.md",
-]
+SPOILERS = ["docs/cow.md", "docs/cow.zh.md", "docs/dirtycow.md", "docs/dirtycow.zh.md"]  # they explain solutions
 FULL_TREE_ONLY = [".ci/", "tools/handout.py", "tools/teacher.py", "tools/grade_selftest.py"]
 REPORTS = ("report.md", "report.txt", "report.pdf")    # where a student's report may be
 
@@ -127,12 +125,8 @@ def tracked_files():
     return [p for p in out.decode().split("\0") if p]
 
 def all_regions():
-    regions = []
-    for path in tracked_files():
-        if path.endswith(SOURCE_EXT) and os.path.isfile(path):
-            with open(path, encoding="utf-8") as f:
-                regions += [p for p in parse(path, f.read()) if isinstance(p, Region)]
-    return regions
+    return [r for path in tracked_files() if path.endswith(SOURCE_EXT) and os.path.isfile(path)
+            for r in parse(path, gradelib.read(path)) if isinstance(r, Region)]
 
 def stubbed(lab, region):
     """Is region replaced by its stub in lab's handout?"""
@@ -153,10 +147,8 @@ def lab_summary(lab):
     """The first paragraph of docs/labs/LAB.md (after its title)."""
     path = f"docs/labs/{lab}.md"
     require(os.path.isfile(path), path, "missing: every lab needs its handout")
-    with open(path, encoding="utf-8") as f:
-        paras = [p.strip() for p in f.read().split("\n\n") if p.strip()]
-    title = paras[0].lstrip("# ").strip()
-    return title, next((p for p in paras[1:] if not p.startswith("#")), "")
+    paras = [p.strip() for p in gradelib.read(path).split("\n\n") if p.strip()]
+    return paras[0].lstrip("# ").strip(), next((p for p in paras[1:] if not p.startswith("#")), "")
 
 def cut_readme(lab, text):
     title, summary = lab_summary(lab)
@@ -172,11 +164,8 @@ def cut_readme(lab, text):
 def solution_lines(lab):
     """The lines of lab's stubbed solutions that no source outside them has."""
     given, solution = set(), set()
-    for path in tracked_files():
-        if not path.endswith(SOURCE_EXT) or not os.path.isfile(path):
-            continue
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+    for path in [p for p in tracked_files() if p.endswith(SOURCE_EXT) and os.path.isfile(p)]:
+        text = gradelib.read(path)
         given.update(s.strip() for s in cut_source(lab, path, text).split("\n"))
         for part in parse(path, text):
             if isinstance(part, Region) and stubbed(lab, part):
@@ -188,28 +177,24 @@ def check_tree(lab, top):
     lines, found = solution_lines(lab), False
     for root, dirs, files in os.walk(top):
         dirs[:] = [d for d in dirs if d not in (".git", "obj", "bin")]
-        for name in files:
-            path = os.path.join(root, name)
+        for path in [os.path.join(root, name) for name in files]:
             try:
                 with open(path, encoding="utf-8") as f:
-                    for n, text in enumerate(f, 1):
-                        if text.strip() in lines:
-                            print(f"{path}:{n}: {text.strip()}")
-                            found = True
+                    hits = [(n, t.strip()) for n, t in enumerate(f, 1) if t.strip() in lines]
             except (UnicodeDecodeError, OSError):
                 continue        # binaries carry no source text
+            for n, text in hits:
+                print(f"{path}:{n}: {text}")
+            found = found or bool(hits)
     return found
 
 def source_commit():
     """The commit this tree is at, and whether it has changes git has not."""
-    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.strip()
-    return head.stdout.strip() + (" with uncommitted changes" if dirty else "")
+    git = lambda *args: subprocess.run(["git"] + list(args), capture_output=True, text=True).stdout.strip()
+    return git("rev-parse", "HEAD") + (" with uncommitted changes" if git("status", "--porcelain", "-uno") else "")
 
 def student_files(lab):
-    """What a student of lab may change (the teachers' tools restore the
-    rest): the files that hold its exercises, their headers, a report."""
+    """What a student of lab may change: the files of its exercises, their headers, a report."""
     files = {r.path for r in all_regions() if r.lab == lab}
     files |= {f[:-2] + ".h" for f in files if f.endswith(".c") and os.path.exists(f[:-2] + ".h")}
     return sorted(files) + list(REPORTS)

@@ -4,13 +4,11 @@
   teacher.py run-autograder ROOT  what the zip's run_autograder runs (ROOT /autograder)
   teacher.py grade-handins LAB DIR JOBS LIMIT REGRADE   make grade-handins ('' = default)
 
-A handin is applied to a fresh copy of the lab's handout (a git repository
-tagged `handout`): make handin's changes.patch or, on Gradescope, a folder
-holding such a tarball or the changed files themselves. Its changes outside
-what a student may change (the `student` line of .handout) are put back as
-handed out, and its status says so. Then the copy is built and graded (make
-grade LAB=...) under a time limit: a kernel that hangs costs only itself.
-"""
+A handin (make handin's tarball; on Gradescope, a folder holding one or the
+changed files) is applied to a fresh copy of the lab's handout; its changes
+outside what a student may change (.handout's `student` line) are put back,
+and its status says so; then the copy is built and graded (make grade
+LAB=...) under a time limit: a kernel that hangs costs only itself."""
 
 import contextlib
 import csv
@@ -56,11 +54,8 @@ def git(tree, *args):
 
 def record(path):
     """A handout's record (.handout, or a handin's copy): {key: value}."""
-    try:
-        lines = gradelib.read(path).split("\n")
-    except OSError:
-        return {}
-    return dict(line.split(" ", 1) for line in lines if " " in line)
+    text = gradelib.read(path) if os.path.exists(path) else ""
+    return dict(line.split(" ", 1) for line in text.split("\n") if " " in line)
 
 def apply_patch(tarball, tree, rec):
     """Apply make handin's tarball to tree. Returns (applied?, notes)."""
@@ -76,9 +71,8 @@ def apply_patch(tarball, tree, rec):
         theirs = record(os.path.join(os.path.dirname(patch[0]), "handout"))
         if theirs.get("lab", rec["lab"]) != rec["lab"]:
             return False, [f"refused: a handin of lab {theirs['lab']}"]
-        notes = []
-        if theirs.get("commit", rec["commit"]) != rec["commit"]:
-            notes.append(f"handed out at {theirs['commit'][:12]}, graded at {rec['commit'][:12]}")
+        moved = theirs.get("commit", rec["commit"]) != rec["commit"]
+        notes = [f"handed out at {theirs['commit'][:12]}, graded at {rec['commit'][:12]}"] * moved
         if os.path.getsize(patch[0]) == 0:
             return True, notes + ["no changes"]
         done = git(tree, "apply", "--binary", "--whitespace=nowarn", patch[0])
@@ -90,8 +84,7 @@ def apply_patch(tarball, tree, rec):
 def copy_files(folder, tree, allowed):
     """Copy a submission's files into tree: by their path, or by their name
     alone when that names one file a student may change. Returns notes."""
-    by_name = {os.path.basename(p): p for p in allowed}
-    copied = 0
+    by_name, copied = {os.path.basename(p): p for p in allowed}, 0
     for top, _, files in os.walk(folder):
         for name in files:
             rel = os.path.relpath(os.path.join(top, name), folder)
@@ -200,7 +193,10 @@ def grade_handins(lab, folder, jobs, limit, regrade):
     work = tempfile.mkdtemp(prefix="grade-handins-")
     try:
         cut_handout(lab, os.path.join(work, "handout"))
-        os.environ["GRADE_SLOTS"] = gradelib.make_slots(os.path.join(work, "slots"), slots)
+        os.environ["GRADE_SLOTS"] = os.path.join(work, "slots")     # see gradelib.slot
+        os.makedirs(os.environ["GRADE_SLOTS"])
+        for i in range(slots):
+            open(os.path.join(work, "slots", f"slot{i}"), "a").close()
         top = sum(t.points for t in tests)
         grade = lambda h: grade_one(h, os.path.join(work, "handout"), lab,
                                     os.path.join(folder, "logs", name(h)), limit)
@@ -216,7 +212,6 @@ def grade_handins(lab, folder, jobs, limit, regrade):
 def autograder(lab, out):
     """make autograder: the zip Gradescope takes (setup.sh and run_autograder
     at its top, this script, the runner and a fresh handout of lab)."""
-    lab_tests(lab)
     with tempfile.TemporaryDirectory() as tmp:
         cut_handout(lab, os.path.join(tmp, "handout"))
         tarball = os.path.join(tmp, "handout.tar.gz")
