@@ -42,7 +42,7 @@ import gradelib
 LABS = ["lab5", "cow", "dirtycow"]  # in course order: a handout stubs its lab and the later ones
 SOURCE_EXT = (".c", ".h", ".S")
 SPOILERS = ["docs/cow.md", "docs/cow.zh.md", "docs/dirtycow.md", "docs/dirtycow.zh.md"]  # they explain solutions
-FULL_TREE_ONLY = [".ci/", "tools/handout.py", "tools/teacher.py", "tools/grade_selftest.py"]
+FULL_TREE_ONLY = [".ci/", "tools/handout.py", "tools/teacher.py", "tools/grade_selftest.py", "docs/labs/teachers"]
 REPORTS = ("report.md", "report.txt", "report.pdf")    # where a student's report may be
 
 BEGIN_RE = re.compile(r"^(\s*)/\* LAB (\w+) (\d+): BEGIN\s*$")
