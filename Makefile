@@ -5,13 +5,16 @@
 #                   TRACE=cow, BOOTARGS="key=value ..." to change that)
 #   make grade      build once, run every test (LAB=cow: one lab's tests;
 #                   T="cow dirty": the tests whose names contain a word;
-#                   CPUS=N: harts per boot, 2 unless a test says)
+#                   CPUS=N: harts per boot, 2 unless a test says;
+#                   JSON=FILE Gradescope's results.json, JUNIT=FILE JUnit XML)
 #   make stress     fault-injection sweeps, fuzzing and fork stress
 #   make bench      fork and COW-fault costs, under -icount and in wall-clock time
 #   make docs       redraw the state-machine pictures in docs/
 #   make debug      boot and wait for gdb (GDBPORT=1234);  make gdb  attaches gdb-multiarch
 #   make handout LAB=cow    a student tree in handout/cow/;  make handout-check  all labs
 #   make handin     (in a student tree) the student's changes and grade logs, packed
+#   make autograder LAB=cow     autograder-cow.zip for Gradescope
+#   make grade-handins LAB=cow DIR=folder    grade every handin in folder
 #   make compile_commands.json   for clangd and other editors
 
 CROSS   ?= riscv64-unknown-elf-
@@ -57,7 +60,8 @@ KERN_OBJ  := $(patsubst %,obj/kern/%.o,$(basename $(KERN_SRC))) obj/userprogs.o 
 ULIB_OBJ  := $(patsubst %,obj/ulib/%.o,$(basename $(ULIB_SRC)))
 USER_ELF  := $(patsubst %,obj/user/%.elf,$(USER_PROGS))
 
-.PHONY: all qemu debug gdb grade stress bench docs clean toolchain handout handout-check handin
+.PHONY: all qemu debug gdb grade stress bench docs clean toolchain handout handout-check handin \
+        autograder grade-handins
 
 # Keep intermediate objects (make would delete them after linking).
 .SECONDARY:
@@ -148,7 +152,8 @@ gdb:
 	    -ex 'target remote localhost:$(GDBPORT)'
 
 grade: | toolchain
-	@$(if $(LAB),GRADE_LAB='$(LAB)') ./grade.sh $(T)
+	@$(if $(LAB),GRADE_LAB='$(LAB)') $(if $(JSON),GRADE_JSON='$(abspath $(JSON))') \
+	    $(if $(JUNIT),GRADE_JUNIT='$(abspath $(JUNIT))') ./grade.sh $(T)
 
 # Labs (tools/handout.py): a student tree, the proof that every lab can be
 # handed out, and (in a student tree) the student's work packed for the teacher.
@@ -157,22 +162,45 @@ handout:
 	@python3 tools/handout.py handout $(LAB)
 
 handout-check: | toolchain
-	@tools/handout_check.sh
+	@python3 tools/handout.py check
 
 handin:
 	@tools/handin.sh
 
+# Teachers (tools/teacher.py): Gradescope's autograder zip, and a folder of
+# handins graded at once (JOBS handins at a time, LIMIT seconds each).
+autograder:
+	@test -n "$(LAB)" || { echo "make autograder LAB=lab5|cow|dirtycow"; exit 2; }
+	@python3 tools/teacher.py autograder $(LAB)
+
+grade-handins: | toolchain
+	@test -n "$(LAB)" -a -n "$(DIR)" || { echo "make grade-handins LAB=cow DIR=folder" \
+	    "[JOBS=N] [LIMIT=seconds] [REGRADE=1]"; exit 2; }
+	@python3 tools/teacher.py grade-handins $(LAB) '$(DIR)' '$(JOBS)' '$(LIMIT)' '$(REGRADE)'
+
 stress: bin/kernel
-	@tools/stress.sh
+	@python3 tools/stress.py
 
 bench: bin/kernel
-	@tools/bench.sh
+	@python3 tools/bench.py
 
-docs: bin/kernel
-	@tools/mkdocs.sh
+# The pictures of docs/ from their sources (the SVGs are committed, so that a
+# git web page shows them), and the coverage tables of docs/cow*.md from a
+# real state-machine check.
+docs: bin/kernel $(patsubst %.dot,%.svg,$(wildcard docs/*.dot)) docs/cow-sequence.svg
+	@python3 tools/cow_fsm_check.py --update-docs > obj/cow-fsm-docs.log || \
+	    { cat obj/cow-fsm-docs.log; exit 1; }
+	@grep '^  TABLE' obj/cow-fsm-docs.log
+
+docs/%.svg: docs/%.dot
+	@command -v dot >/dev/null || tools/setup.sh
+	@dot -Tsvg $< > $@.tmp && mv $@.tmp $@ && echo "  DRAW  $@"
+
+docs/cow-sequence.svg: docs/cow-sequence.py
+	@python3 $< > $@.tmp && mv $@.tmp $@ && echo "  DRAW  $@"
 
 compile_commands.json: FORCE
-	@tools/compdb.sh "$(CC)" "$(CFLAGS) $(KERN_INC)" "$(CFLAGS) $(USER_INC)" > $@
+	@python3 tools/compdb.py "$(CC)" "$(CFLAGS) $(KERN_INC)" "$(CFLAGS) $(USER_INC)" > $@
 
 clean:
 	rm -rf obj bin compile_commands.json

@@ -1,51 +1,27 @@
 #!/usr/bin/env python3
 """Check the documented copy-on-write state machines against the kernel.
 
-The machines are docs/cow-vpage.dot (a virtual page) and
-docs/cow-ppage.dot (a physical page); each edge is labelled with the
-events that take it. With trace=cow,fault the kernel prints, for every
-state-changing event, a line ending in
-"[EVENT: vpage A->B xN, ..., ppage C->D xM, ...]"; with trace=totals it
-sums those events per EVENT and prints one such line for each at the
-end. This script boots the programs in BOOTS with trace=totals (those
-with the same boot arguments share a boot, "prog=A,B,...", the kernel
-running each as if just booted; each is judged on its own part of the
-console) and checks that
-
-  (a) every traced move is an edge of its machine, with EVENT among the
-      edge's labels;
-  (b) every edge was taken by some boot, and so was every label except
-      those marked "*" (real code that no graded program reaches yet);
-  (c) every program ended with the kernel sound: its boot powered off by
-      itself, it printed "cow audit pass." and no kernel panic, and took
-      the moves it is listed for.
-
-It prints which boots took each label, every problem, and last
-"cow state machine check pass." or "... FAILED"; the exit status is 0
-only on a pass. Run from the top folder after `make`.
-
-  tools/cow_fsm_check.py                  the check (what `make grade` runs)
-  tools/cow_fsm_check.py --machine F.dot  check against F.dot instead of the
-                                          machine with the same graph name
-  tools/cow_fsm_check.py --table en|zh    also print the coverage tables
-  tools/cow_fsm_check.py --update-docs    ... and write them into docs/cow*.md
-                                          in Markdown (for docs/cow*.md)
-  tools/cow_fsm_check.py --boot "prog=X ..." [--only]   extra boots
-  tools/cow_fsm_check.py --logs DIR       keep each console log in DIR
-  tools/cow_fsm_check.py --share N        at most N programs to a boot
-                                          (default 8; 1: each boots alone)
-  tools/cow_fsm_check.py --per-event      boot with trace=cow,fault: a
-                                          line per event in those logs
+The machines (docs/cow-vpage.dot, cow-ppage.dot, cow-pdir.dot) label each
+edge with the events that take it. With trace=totals the kernel sums its
+traced moves per event: "...[EVENT: vpage A->B xN, ..., ppage C->D xM]".
+This boots the programs of tools/cow_fsm.boots (sharing boots through
+gradelib) and checks that (a) every traced move is an edge with EVENT
+among its labels; (b) every edge and every label not marked "*" (code no
+graded program reaches yet) was taken; (c) every program left the kernel
+sound (powered off, "cow audit pass.", no panic) and took the moves it is
+listed for. Last "cow state machine check pass." or "... FAILED"; --help.
 """
 
 import argparse
-import concurrent.futures
 import os
 import re
+import shutil
 import struct
-import subprocess
+import tempfile
 import sys
 import time
+
+import gradelib
 
 MACHINES = ["docs/cow-vpage.dot", "docs/cow-ppage.dot", "docs/cow-pdir.dot"]
 UNREACHED = "*"                 # label mark: real code, no graded program reaches it
@@ -57,111 +33,57 @@ TRACES = {False: "trace=totals",      # the moves summed per event name
           True: "trace=cow,fault"}     # --per-event: a line for each event
 SEARCH = 12             # how far to look around a failalloc= value that missed
 
-# The boots: boot arguments, memory (None: the kernel image plus
-# SPARE_MIB, so that programs which fill memory finish fast and trace
-# little), and the moves each boot is here for ("MACHINE FROM->TO EVENT").
-# The slowest come first, so that two CPUs share the work evenly.
-# A failalloc=N boot fails the Nth page allocation of the user programs;
-# if N no longer lands where wanted (the kernel's allocations changed),
-# the values around it are tried and the one that works is reported.
-BOOTS = [
-    ("prog=exit failalloc=16", None, ["vpage cow->cow store-oom"]),
-    ("prog=cowcopyoom", None, ["vpage cow->cow copyout-oom", "vpage cow->private copyout-reuse"]),
-    ("prog=cowkernel", None, ["vpage cow->private copyout-copy"]),
-    ("prog=cowoom cow=off", None, ["vpage absent->private fork-failed",
-                                   "ppage free->exclusive fork-failed"]),
-    ("prog=exit", None, ["vpage private->cow fork", "vpage cow->private store-copy",
-                         "vpage cow->private store-reuse", "ppage exclusive->free unmap"]),
-    ("prog=forktest", None, ["vpage readonly->readonly fork", "ppage exclusive->shared fork"]),
-    ("prog=forktest cow=off", "128M", ["vpage absent->private fork-copy",
-                                       "vpage absent->readonly fork-copy"]),
-    # timeslice=1000: no preemption while forking, so failalloc=N always
-    # fails the same allocation (the timer's phase decides it otherwise)
-    ("prog=forktest failalloc=143 timeslice=1000", None,
-     ["vpage private->cow fork-failed", "ppage exclusive->shared fork-failed"]),
-    ("prog=forktest failalloc=150 timeslice=1000", None,
-     ["vpage cow->cow fork-failed", "vpage readonly->readonly fork-failed",
-      "ppage shared->shared fork-failed"]),
-    ("prog=cowthree", None, ["ppage shared->shared store-copy", "vpage cow->cow fork"]),
-    ("prog=cowchain", None, ["ppage shared->shared unmap", "ppage shared->shared fork"]),
-    ("prog=cowreuse", None, ["ppage exclusive->exclusive store-reuse"]),
-    ("prog=cowtext", None, ["vpage absent->readonly fork"]),
-    ("prog=badptr", None, ["vpage absent->private exec-load"]),
-    ("prog=mmaptest", None, ["vpage absent->cow file-map", "ppage exclusive->shared file-map",
-                             "vpage absent->readonly zero-map",
-                             "ppage shared->shared zero-map"]),
-    ("prog=protnone", None, ["vpage absent->readonly zero-fill"]),
-    ("prog=cowforced", None, ["vpage cow->private forced-copy", "vpage cow->private forced-reuse",
-                              "vpage absent->private file-copy", "ppage shared->shared file-map",
-                              "ppage shared->shared copyout-copy",
-                              "ppage shared->shared forced-copy"]),
-    ("prog=dirtycow dirtycow=vulnerable gup_resched=1", None,
-     ["vpage readonly->readonly forced-copy", "vpage absent->readonly file-map",
-      "vpage absent->readonly file-copy"]),
-    ("prog=cowforced failalloc=21", None, ["vpage cow->cow forced-oom"]),
-    ("prog=dirtycow failalloc=18", None, ["vpage readonly->readonly forced-oom"]),
-    ("prog=exit cow=pt", None, ["pdir private->shared fork", "pdir none->shared fork",
-                                "pdir shared->private pt-copy", "pdir shared->private pt-take",
-                                "vpage absent->cow pt-copy", "ppage exclusive->shared pt-copy"]),
-    ("prog=cowthree cow=pt", None, ["vpage private->cow pt-take"]),
-    ("prog=zeroread cow=pt pages=1200", None, ["pdir shared->shared fork", "pdir shared->none unmap"]),
-    ("prog=zeroread pages=2600", None, ["pdir none->zero zero-table", "pdir zero->private zero-fill",
-                                        "pdir zero->none unmap"]),
-    ("prog=forktest cow=pt failalloc=142", None, ["pdir private->shared fork-failed",
-                                                  "pdir none->shared fork-failed"]),
-    ("prog=forktest cow=pt failalloc=143", None, ["pdir shared->shared pt-oom"]),
-    ("prog=dirtycow dirtycow=vulnerable gup_resched=2", None,
-     ["vpage readonly->readonly forced-reuse"]),
-]
+BOOTS_FILE = "tools/cow_fsm.boots"   # the boots and the moves each is for (data)
+
+def read_boots(path):
+    """The boots of path: [(boot arguments, memory or None, [moves])]."""
+    boots = []
+    for n, line in enumerate(gradelib.read(path).split("\n"), 1):
+        fields = [w.strip() for w in line.split("|")]
+        if line.strip() and not line.startswith("#"):
+            if len(fields) != 3:
+                sys.exit(f"{path}:{n}: want 'ARGS | MEMORY | MOVE; MOVE...'")
+            boots.append((fields[0], None if fields[1] == "-" else fields[1],
+                          [w.strip() for w in fields[2].split(";") if w.strip()]))
+    return boots
 
 LINE_RE = re.compile(r"cow: .*\[([a-z][a-z-]*)(?:: ([^\]]*))?\]\s*$")
 MOVE_RE = re.compile(r"(vpage|ppage|pdir) ([a-z]+)->([a-z]+) x([0-9]+)$")
 WANT_RE = re.compile(r"^(vpage|ppage|pdir) ([a-z]+)->([a-z]+) ([a-z-]+)$")
 
-
 class Machine:
-    """One state machine read from a .dot file: its states and labelled edges."""
+    """One state machine read from a .dot file: its states and labelled edges
+    (edges: (from, to) -> {event: False if marked "*"}; line: where each is)."""
 
     def __init__(self, path):
-        self.path = path
-        self.name = None
-        self.states = []
-        self.edges = {}         # (from, to) -> {event: False if marked "*"}
-        self.line = {}          # (from, to) -> line number in the file
-        with open(path, encoding="utf-8") as f:
-            for n, text in enumerate(f, 1):
-                self._parse_line(n, text.strip())
+        self.path, self.name, self.states, self.edges, self.line = path, None, [], {}, {}
+        for n, text in enumerate(gradelib.read(path).split("\n"), 1):
+            self.parse_line(n, text.strip())
         if self.name is None or not self.edges:
             sys.exit(f"{path}: want 'digraph NAME {{' and at least one edge")
-        for a, b in self.edges:
-            for state in (a, b):
-                if state not in self.states:
-                    sys.exit(f"{path}:{self.line[(a, b)]}: state {state} is not declared")
+        for (a, b), n in self.line.items():
+            if a not in self.states or b not in self.states:
+                sys.exit(f"{path}:{n}: state {a if a not in self.states else b} is not declared")
 
-    def _parse_line(self, n, line):
-        if not line or line.startswith("//"):
-            return
-        m = re.match(r"^digraph\s+(\w+)\s*\{$", line)
-        if m:
-            self.name = m.group(1)
-            return
-        m = re.match(r"^(\w+)\s*->\s*(\w+)\s*\[(.*)\]\s*;?$", line)
-        if m:
-            a, b, attrs = m.groups()
+    def parse_line(self, n, line):
+        graph = re.match(r"^digraph\s+(\w+)\s*\{$", line)
+        edge = re.match(r"^(\w+)\s*->\s*(\w+)\s*\[(.*)\]\s*;?$", line)
+        state = re.match(r"^(\w+)\s*(\[.*\])?\s*;?$", line)
+        if graph:
+            self.name = graph.group(1)
+        elif edge:
+            a, b, attrs = edge.groups()
             label = re.search(r'label\s*=\s*"((?:[^"\\]|\\.)*)"', attrs)
             if label is None or (a, b) in self.edges:
                 sys.exit(f"{self.path}:{n}: edge {a} -> {b} without a label, or listed twice")
             words = [w.strip() for w in label.group(1).split("\\n") if w.strip()]
             self.edges[(a, b)] = {w.rstrip(UNREACHED): not w.endswith(UNREACHED) for w in words}
             self.line[(a, b)] = n
-            return
-        m = re.match(r"^(\w+)\s*(\[.*\])?\s*;?$", line)
-        if m and m.group(1) not in ("graph", "node", "edge"):
-            self.states.append(m.group(1))
+        elif state and state.group(1) not in ("graph", "node", "edge"):
+            self.states.append(state.group(1))
 
     def where(self, a, b):
         return f"{self.path}:{self.line[(a, b)]}"
-
 
 def kernel_end(kernel):
     """The highest physical address the kernel's ELF image loads to."""
@@ -169,30 +91,9 @@ def kernel_end(kernel):
         data = f.read()
     if data[:4] != b"\x7fELF" or data[4] != 2:
         sys.exit(f"{kernel}: not a 64-bit ELF file")
-    phoff, = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-    end = 0
-    for i in range(phnum):
-        p_type, _, _, _, p_paddr, _, p_memsz, _ = struct.unpack_from(
-            "<IIQQQQQQ", data, phoff + i * phentsize)
-        if p_type == 1:                 # PT_LOAD
-            end = max(end, p_paddr + p_memsz)
-    return end
-
-
-def run_qemu(kernel, mem, args, trace):
-    """Boot once with trace; returns (exit status or 'timeout', console text).
-    One hart: a boot listed for a move must take it every time, in one hart's order."""
-    cmd = ["tools/qemu.sh", "-m", mem, "-c", "1", "-k", kernel, "--"] + args.split() + \
-        [trace]
-    try:
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=TIMEOUT)
-        rc, out = p.returncode, p.stdout
-    except subprocess.TimeoutExpired as e:
-        rc, out = "timeout", e.stdout or b""
-    return rc, out.decode("utf-8", "replace").replace("\r", "")
-
+    (phoff,), (size, count) = struct.unpack_from("<Q", data, 0x20), struct.unpack_from("<HH", data, 0x36)
+    loads = [struct.unpack_from("<IIQQQQQQ", data, phoff + i * size) for i in range(count)]
+    return max((p[4] + p[6] for p in loads if p[0] == 1), default=0)     # PT_LOAD: paddr + memsz
 
 def read_moves(text):
     """{(machine, from, to, event): count} and the unreadable lines of a log.
@@ -213,27 +114,21 @@ def read_moves(text):
             moves[key] = moves.get(key, 0) + int(mm.group(4))
     return moves, bad
 
+HEALTH = [("expect", "cow audit pass."), ("reject-re", re.compile(r"kernel panic.*"))]
 
 def health(rc, text):
-    """What went wrong with the kernel in one boot, as a list of strings."""
-    problems = []
-    if rc == "timeout":
-        problems.append(f"did not power off within {TIMEOUT} s")
-    elif rc != 0:
-        problems.append(f"QEMU exited with status {rc}")
-    if re.search(r"^kernel panic", text, re.M):
-        problems.append("kernel panic")
-    if "cow audit pass." not in text:
-        problems.append("no 'cow audit pass.' line")
-    return problems
-
+    """What went wrong with the kernel in one program's run, as a list of
+    strings (gradelib's judge: a timeout, a panic, no audit pass line)."""
+    v = gradelib.judge(HEALTH, rc, text, TIMEOUT)
+    if v.ok:
+        return [] if rc == 0 else [f"QEMU exited with status {rc}"]
+    return v.causes + v.problems
 
 def parse_want(want):
     m = WANT_RE.match(want)
     if m is None:
-        sys.exit(f"BOOTS: cannot read {want!r} (want 'vpage FROM->TO EVENT')")
+        sys.exit(f"{BOOTS_FILE}: cannot read {want!r} (want 'vpage FROM->TO EVENT')")
     return m.groups()
-
 
 def candidates(args):
     """args, then (for failalloc=N) the same with N+1, N-1, N+2, ... SEARCH away."""
@@ -244,97 +139,65 @@ def candidates(args):
     near = [n + d * s for d in range(1, SEARCH + 1) for s in (1, -1) if n + d * s > 0]
     return [args] + [args[:m.start(1)] + str(k) + args[m.end(1):] for k in near]
 
-
-def judge(args, mem, wants, rc, text, secs, logs, sharers=1):
+def judge(args, mem, wants, rc, text, secs, sharers=1):
     """The result of one program's run: its moves, problems and missed wants."""
     moves, bad = read_moves(text)
-    if logs:
-        os.makedirs(logs, exist_ok=True)
-        name = re.sub(r"[^\w.=-]+", "_", boot_name(args))
-        with open(os.path.join(logs, name + ".log"), "w", encoding="utf-8") as f:
-            f.write(text)
     return {"args": args, "moves": moves, "bad": bad, "health": health(rc, text),
             "missed": [w for w in wants if parse_want(w) not in set(moves)], "mem": mem,
             "secs": secs, "sharers": sharers}
 
+def boot(opt, mem, args, name):
+    """Boot args with opt's trace on one hart (a boot listed for a move must
+    take it every time, in one hart's order); console in opt.logs/NAME.log.
+    Returns (exit status or gradelib.TIMEOUT, console text, seconds)."""
+    log = os.path.join(opt.logs, re.sub(r"[^\w.=,-]+", "_", name) + ".log")
+    rc, ms = gradelib.boot(args.split() + [opt.trace], mem, 1, TIMEOUT, log, kernel=opt.kernel)
+    return rc, gradelib.read(log).replace("\r", ""), ms / 1000
 
-def run_boot(kernel, mem, args, wants, logs, trace):
+def run_alone(opt, mem, args, wants):
     """Boot args (searching around failalloc= if its wants were missed)."""
     first = None
     for attempt in candidates(args):
-        start = time.monotonic()
-        rc, text = run_qemu(kernel, mem, attempt, trace)
-        result = judge(attempt, mem, wants, rc, text, time.monotonic() - start, logs)
+        rc, text, secs = boot(opt, mem, attempt, boot_name(attempt))
+        result = judge(attempt, mem, wants, rc, text, secs)
         if not result["missed"]:
             return result
         first = first or result
     return first
 
-
-def split_parts(text, n):
-    """Cut the console of a boot of n programs (prog=A,B,...) into n parts, each
-    the lines before the first program and that program's own lines; None for
-    a program that never started."""
-    head, parts, cur = [], [], None
-    for line in text.split("\n"):
-        if len(parts) < n and re.fullmatch(rf"init: program {len(parts) + 1} of {n}: \S+", line):
-            cur = list(head)
-            parts.append(cur)
-        (head if cur is None else cur).append(line)
-    return ["\n".join(p) for p in parts] + [None] * (n - len(parts))
-
-
-def run_shared(kernel, mem, group, logs, trace):
-    """Boot the entries of group (same boot arguments after prog=, same memory) at
-    once, "prog=A,B,...": each is judged on its own part of the console; one
-    that did not start or finish (an earlier one's panic, the timeout) is booted
-    again alone."""
+def run_group(opt, group):
+    """Boot the entries of group (same memory and boot arguments after
+    prog=) at once, "prog=A,B,...": each is judged on its own part of the
+    console; one that did not start or finish (an earlier one's panic, the
+    timeout) is booted again alone."""
+    mem = group[0][1]
     if len(group) == 1:
-        return [run_boot(kernel, mem, group[0][0], group[0][2], logs, trace)]
-    progs = [args.split()[0][len("prog="):] for args, _, _ in group]
+        return [run_alone(opt, mem, group[0][0], group[0][2])]
+    progs = ",".join(args.split()[0][len("prog="):] for args, _, _ in group)
     rest = group[0][0].split()[1:]
-    start = time.monotonic()
-    rc, text = run_qemu(kernel, mem, " ".join(["prog=" + ",".join(progs)] + rest), trace)
-    secs = time.monotonic() - start
-    parts, results = split_parts(text, len(group)) + [None], []
-    for i, (args, _, wants) in enumerate(group):
-        if parts[i] is None or (parts[i + 1] is None and rc == "timeout"):
-            results.append(run_boot(kernel, mem, args, wants, logs, trace))
-        else:               # the boot's exit status is the last started program's
-            rc_i = rc if parts[i + 1] is None else 0
-            results.append(judge(args, mem, wants, rc_i, parts[i], secs, logs, len(group)))
-    return results
+    rc, text, secs = boot(opt, mem, " ".join([f"prog={progs}"] + rest), "shared-" + progs)
+    parts = gradelib.shared_parts(rc, gradelib.cut(text, len(group)), len(group))
+    return [run_alone(opt, mem, args, wants) if part is None else
+            judge(args, mem, wants, part[1], part[0], secs, len(group))
+            for (args, _, wants), part in zip(group, parts)]
 
-
-def share_boots(boots, share):
-    """Group the boots that can share one: same memory and boot arguments after
-    a leading prog=, no failalloc= (its count is searched for alone), at most
-    share to a group. Groups keep the order of their first boots."""
-    groups, open_group = [], {}
-    for boot in boots:
-        args, mem, _ = boot
-        words = args.split()
-        key = (mem, tuple(words[1:]))
-        if not words[0].startswith("prog=") or "failalloc=" in args or share < 2:
-            groups.append([boot])
-        elif key in open_group and len(open_group[key]) < share:
-            open_group[key].append(boot)
-        else:
-            open_group[key] = [boot]
-            groups.append(open_group[key])
-    return groups
-
+def share_key(boot):
+    """Entries share a boot if they have the same memory and boot arguments
+    after a leading prog=, and no failalloc= (its count is searched alone)."""
+    args, mem, _ = boot
+    words = args.split()
+    if not words[0].startswith("prog=") or "failalloc=" in args:
+        return None
+    return (mem, tuple(words[1:]))
 
 def boot_name(args):
     return args.replace("prog=", "", 1)
-
 
 def short_list(names, limit=4):
     names = sorted(names)
     if len(names) <= limit:
         return ", ".join(names)
     return ", ".join(names[:limit]) + f" (+{len(names) - limit})"
-
 
 def tables(machines, seen, boots, results, lang):
     """Markdown: every label with the boots that took it; every boot with its moves."""
@@ -360,7 +223,6 @@ def tables(machines, seen, boots, results, lang):
         out.append(f"| `{name}` | {listed or words[8]} | {'; '.join(own) or words[8]} |")
     return "\n".join(out)
 
-
 def report_boots(boots, results, problems):
     """Print one line per boot; add its problems. Returns (seen, moves traced):
     seen maps (machine, from, to, event) to the names of the boots that took it."""
@@ -374,12 +236,11 @@ def report_boots(boots, results, problems):
         problems += [f"{name}: did not take {w}, which it is listed for" for w in r["missed"]]
         if r["args"] != args and not r["missed"]:
             print(f"note: {boot_name(args)} no longer takes its moves; "
-                  f"{r['args']} does: update BOOTS in {sys.argv[0]}")
+                  f"{r['args']} does: update {BOOTS_FILE}")
         for key, count in r["moves"].items():
             seen.setdefault(key, set()).add(name)
             total += count
     return seen, total
-
 
 def report_edges(machines, seen, problems):
     """Check (b): print who took each label. Returns the labels marked UNREACHED."""
@@ -398,87 +259,66 @@ def report_edges(machines, seen, problems):
                         print(f"    {'':15} note: marked {UNREACHED}, but taken now: drop the mark")
                 elif reached:
                     print(f"    {event:15} NOT TAKEN")
-                    problems.append(f"{m.name} {a} -> {b} by {event} ({m.where(a, b)}): "
-                                    f"no boot took it")
+                    problems.append(f"{m.name} {a} -> {b} by {event} ({m.where(a, b)}): " f"no boot took it")
                 else:
                     print(f"    {event + UNREACHED:15} (no graded program reaches it)")
                     unreached.append(f"{m.name} {a}->{b} {event}")
     return unreached
 
-
 def check_traced(machines, seen, problems):
     """Check (a): every traced move is a labelled edge of its machine."""
     byname = {m.name: m for m in machines}
     for (machine, a, b, event), who in sorted(seen.items()):
-        m = byname.get(machine)
+        m, what = byname.get(machine), f"traced {machine} {a} -> {b} by {event} ({short_list(who)})"
         if m is None:
             problems.append(f"traced {machine} {a} -> {b}, but no machine is called {machine}")
         elif (a, b) not in m.edges:
-            problems.append(f"traced {machine} {a} -> {b} by {event} ({short_list(who)}), "
-                            f"which is not an edge of {m.path}")
+            problems.append(f"{what}, which is not an edge of {m.path}")
         elif event not in m.edges[(a, b)]:
-            problems.append(f"traced {machine} {a} -> {b} by {event} ({short_list(who)}), "
-                            f"but {event} is not a label of that edge ({m.where(a, b)})")
-
+            problems.append(f"{what}, but {event} is not a label of that edge ({m.where(a, b)})")
 
 DOCS = {"en": "docs/cow.md", "zh": "docs/cow.zh.md"}
-
 
 def update_docs(machines, seen, boots, results):
     """Rewrite the coverage tables between the markers of the two reports."""
     for lang, path in DOCS.items():
-        labels, boot_table = tables(machines, seen, boots, results, lang).split("\n\n")
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-        for kind, table in (("labels", labels), ("boots", boot_table)):
-            begin = f"<!-- begin: tools/cow_fsm_check.py --table {lang} ({kind}) -->"
-            start = text.index(begin) + len(begin)
-            end = text.index("<!-- end -->", start)
-            text = text[:start] + "\n" + table + "\n" + text[end:]
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
+        text, tabs = gradelib.read(path), tables(machines, seen, boots, results, lang).split("\n\n")
+        for kind, table in zip(("labels", "boots"), tabs):
+            start = text.index(f"<!-- begin: tools/cow_fsm_check.py --table {lang} ({kind}) -->")
+            start = text.index("-->", start) + 3
+            text = text[:start] + "\n" + table + "\n" + text[text.index("<!-- end -->", start):]
+        gradelib.write(path, text)
         print(f"  TABLE {path}")
-
 
 def main():
     ap = argparse.ArgumentParser(description="Check the COW state machines against the kernel.")
-    ap.add_argument("--machine", action="append", default=[], metavar="FILE.dot",
-                    help="use this machine instead of the one with its graph name")
-    ap.add_argument("--boot", action="append", default=[], metavar="ARGS",
-                    help='boot this too, e.g. "prog=forktree cow=off"')
-    ap.add_argument("--only", action="store_true", help="boot only the --boot ones")
-    ap.add_argument("--kernel", default="bin/kernel")
-    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--logs", metavar="DIR", help="save every console log in DIR")
-    ap.add_argument("--share", type=int, default=8, metavar="N",
-                    help="at most N programs share one boot (1: each boots alone)")
-    ap.add_argument("--per-event", action="store_true",
-                    help="trace=cow,fault instead of trace=totals: a line per event")
-    ap.add_argument("--table", choices=["en", "zh"], help="print the coverage as Markdown")
-    ap.add_argument("--update-docs", action="store_true",
-                    help="rewrite the coverage tables in docs/cow.md and docs/cow.zh.md")
+    add = ap.add_argument
+    add("--machine", action="append", default=[], metavar="FILE.dot", help="use it instead of its namesake")
+    add("--boot", action="append", default=[], metavar="ARGS", help='boot this too: "prog=forktree cow=off"')
+    add("--only", action="store_true", help="boot only the --boot ones")
+    add("--kernel", default="bin/kernel")
+    add("--logs", metavar="DIR", help="keep every console log in DIR (else only on a failure)")
+    add("--share", type=int, default=8, metavar="N", help="at most N programs a boot (1: each alone)")
+    add("--per-event", action="store_true", help="trace=cow,fault instead of trace=totals: a line an event")
+    add("--table", choices=["en", "zh"], help="print the coverage as Markdown")
+    add("--update-docs", action="store_true", help="rewrite the coverage tables in docs/cow.md, cow.zh.md")
     opt = ap.parse_args()
     if opt.share < 1:
         ap.error("--share must be at least 1")
-    trace = TRACES[opt.per_event]
+    opt.trace = trace = TRACES[opt.per_event]
 
-    machines = {}
-    for path in MACHINES + opt.machine:     # a later file replaces its namesake
-        m = Machine(path)
-        machines[m.name] = m
-    machines = list(machines.values())
-    if not os.path.exists(opt.kernel):
+    machines = list({m.name: m for m in map(Machine, MACHINES + opt.machine)}.values())
+    if not os.path.exists(opt.kernel):           # a later --machine replaces its namesake
         sys.exit(f"{opt.kernel} is missing: run make first")
     small = (kernel_end(opt.kernel) - DRAM_BASE + (1 << 20) - 1) // (1 << 20) + SPARE_MIB
-    boots = ([] if opt.only else list(BOOTS)) + [(args, "128M", []) for args in opt.boot]
-
+    boots = ([] if opt.only else read_boots(BOOTS_FILE)) + [(args, "128M", []) for args in opt.boot]
     start = time.monotonic()
     boots = [(args, mem or f"{small}M", wants) for args, mem, wants in boots]
-    groups = share_boots(boots, opt.share)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, opt.jobs)) as pool:
-        done = list(pool.map(lambda g: run_shared(opt.kernel, g[0][1], g, opt.logs, trace),
-                             groups))
-    order = {id(b): r for g, rs in zip(groups, done) for b, r in zip(g, rs)}
+    keep, opt.logs = opt.logs, opt.logs or tempfile.mkdtemp(prefix="cow-fsm-")
+    os.makedirs(opt.logs, exist_ok=True)
+    groups = gradelib.plan(boots, share_key if opt.share > 1 else lambda b: None, opt.share, lambda b: 0)
+    done = gradelib.run_all(groups, os.cpu_count() or 1, lambda g: run_group(opt, g))
+    order = {id(b): r for g, rs in done for b, r in zip(g, rs)}
     results = [order[id(b)] for b in boots]
     print(f"cow state machine check: {len(results)} programs in {len(groups)} boots "
           f"with {trace}, {time.monotonic() - start:.1f} s wall")
@@ -498,13 +338,16 @@ def main():
         print(f"marked {UNREACHED}, reached by no graded program: " + "; ".join(unreached))
     for p in problems:
         print("problem: " + p)
+    if not keep and problems:
+        print(f"the console logs are in {opt.logs}")
+    elif not keep:
+        shutil.rmtree(opt.logs)
     if problems:
         print(f"cow state machine check FAILED ({len(problems)} "
               f"problem{'s' if len(problems) > 1 else ''}).")
         return 1
     print("cow state machine check pass.")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,44 +12,43 @@ two markers, and the BEGIN comment carries what replaces it:
     ... the reference solution ...
     /* LAB cow 2: END */
 
-`handout LAB` copies every file git tracks into handout/LAB/, except the
-design chapters that explain the solutions (SPOILERS below) and the
+`handout LAB [--out DIR]` copies every file git tracks into handout/LAB/,
+except the design chapters that explain the solutions (SPOILERS) and the
 tools that only make sense in the full tree. In it, the regions of LAB
 and of every later lab (LABS gives the order) become the contract
 comment followed by the stub; the markers of earlier labs are dropped
 and their solutions kept. README.md gains the lab's section (from
 docs/labs/LAB.md's first paragraph) where it says <!-- HANDOUT -->, and
-loses what lies between <!-- FULL TREE ONLY --> and <!-- END -->. The new
-tree is a git repository with one commit, tagged `handout`, so that
-`make handin` can show what the student changed.
-
-Usage:
-  tools/handout.py handout LAB [--out DIR]     write the student tree
-  tools/handout.py regions                     list every region
-  tools/handout.py solution-lines LAB          the lines only LAB's stubbed solutions have
-  tools/handout.py check-tree LAB DIR          print every line of a file under DIR that is
-                                               one of them (exit status 1 if any)
+loses what lies between <!-- FULL TREE ONLY --> and <!-- END -->. It gets
+.handout (its lab, the commit it was cut from, what a student may change)
+and a GitHub Classroom workflow, and is a git repository with one commit,
+tagged `handout`, so that `make handin` can show what the student changed.
+Other commands: regions (list them), solution-lines LAB, check-tree LAB
+DIR (print the lines of DIR that are LAB's stubbed solutions; exit status
+1 if any), check (make handout-check: see check_all).
 """
 
-import argparse
+import contextlib
+import io
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 
+import gradelib
+
 LABS = ["lab5", "cow", "dirtycow"]  # in course order: a handout stubs its lab and the later ones
 SOURCE_EXT = (".c", ".h", ".S")
-SPOILERS = [                         # the design chapters: they explain the solutions
-    "docs/cow.md", "docs/cow.zh.md", "docs/dirtycow.md", "docs/dirtycow.zh.md",
-]
-FULL_TREE_ONLY = [".ci/", "tools/handout.py", "tools/handout_check.sh"]
+SPOILERS = ["docs/cow.md", "docs/cow.zh.md", "docs/dirtycow.md", "docs/dirtycow.zh.md"]  # they explain solutions
+FULL_TREE_ONLY = [".ci/", "tools/handout.py", "tools/teacher.py", "tools/grade_selftest.py", "docs/labs/teachers"]
+REPORTS = ("report.md", "report.txt", "report.pdf")    # where a student's report may be
 
 BEGIN_RE = re.compile(r"^(\s*)/\* LAB (\w+) (\d+): BEGIN\s*$")
 END_RE = re.compile(r"^\s*/\* LAB (\w+) (\d+): END \*/\s*$")
 COMMENT_RE = re.compile(r"^\s*\*(?: (.*))?$")
 COMMENT_END_RE = re.compile(r"^\s*\*/\s*$")
-
 
 class Region:
     """One exercise region: where it is, its contract, stub and solution."""
@@ -67,37 +66,35 @@ class Region:
         out += [f"{self.indent}{s}" if s else "" for s in self.stub]
         return out
 
-
 def fail(where, what):
     sys.exit(f"{where}: {what}")
 
+def require(ok, where, what):
+    if not ok:
+        fail(where, what)
 
 def dedent(lines):
     """Remove the indentation the non-blank lines share."""
     width = min((len(s) - len(s.lstrip()) for s in lines if s.strip()), default=0)
     return [s[width:] for s in lines]
 
-
 def parse(path, text):
     """Split a source file into plain lines and Regions (in order)."""
     parts, lines, i = [], text.split("\n"), 0
     while i < len(lines):
         m = BEGIN_RE.match(lines[i])
-        if END_RE.match(lines[i]):
-            fail(f"{path}:{i + 1}", "END without BEGIN")
+        require(not END_RE.match(lines[i]), f"{path}:{i + 1}", "END without BEGIN")
         if not m:
             parts.append(lines[i])
             i += 1
             continue
         indent, lab, exercise = m.group(1), m.group(2), m.group(3)
-        if lab not in LABS:
-            fail(f"{path}:{i + 1}", f"unknown lab {lab} (labs: {' '.join(LABS)})")
+        require(lab in LABS, f"{path}:{i + 1}", f"unknown lab {lab} (labs: {' '.join(LABS)})")
         region, i = Region(path, i + 1, indent, lab, exercise), i + 1
         section = "contract"
         while i < len(lines) and not COMMENT_END_RE.match(lines[i]):
             c = COMMENT_RE.match(lines[i])
-            if not c:
-                fail(f"{path}:{i + 1}", "the BEGIN comment needs ' * ' lines and ' */'")
+            require(c, f"{path}:{i + 1}", "the BEGIN comment needs ' * ' lines and ' */'")
             body = c.group(1) or ""
             if body.strip() == "STUB:":
                 section = "stub"
@@ -108,43 +105,32 @@ def parse(path, text):
             i += 1
         i += 1
         while i < len(lines) and not END_RE.match(lines[i]):
-            if BEGIN_RE.match(lines[i]):
-                fail(f"{path}:{i + 1}", "regions do not nest")
+            require(not BEGIN_RE.match(lines[i]), f"{path}:{i + 1}", "regions do not nest")
             region.solution.append(lines[i])
             i += 1
-        if i == len(lines):
-            fail(f"{path}:{region.line}", "BEGIN without END")
+        require(i < len(lines), f"{path}:{region.line}", "BEGIN without END")
         e = END_RE.match(lines[i])
-        if (e.group(1), e.group(2)) != (lab, exercise):
-            fail(f"{path}:{i + 1}", f"END of LAB {e.group(1)} {e.group(2)} closes LAB {lab} {exercise}")
-        if not region.contract or not region.contract[0].startswith("YOUR CODE:"):
-            fail(f"{path}:{region.line}", "the contract must start with 'YOUR CODE:'")
-        if not region.stub:
-            fail(f"{path}:{region.line}", "no STUB: lines")
+        require((e.group(1), e.group(2)) == (lab, exercise), f"{path}:{i + 1}",
+                f"END of LAB {e.group(1)} {e.group(2)} closes LAB {lab} {exercise}")
+        require(region.contract and region.contract[0].startswith("YOUR CODE:"), f"{path}:{region.line}",
+                "the contract must start with 'YOUR CODE:'")
+        require(region.stub, f"{path}:{region.line}", "no STUB: lines")
         region.stub = dedent(region.stub)
         parts.append(region)
         i += 1
     return parts
 
-
 def tracked_files():
     out = subprocess.run(["git", "ls-files", "-z"], capture_output=True, check=True).stdout
     return [p for p in out.decode().split("\0") if p]
 
-
 def all_regions():
-    regions = []
-    for path in tracked_files():
-        if path.endswith(SOURCE_EXT) and os.path.isfile(path):
-            with open(path, encoding="utf-8") as f:
-                regions += [p for p in parse(path, f.read()) if isinstance(p, Region)]
-    return regions
-
+    return [r for path in tracked_files() if path.endswith(SOURCE_EXT) and os.path.isfile(path)
+            for r in parse(path, gradelib.read(path)) if isinstance(r, Region)]
 
 def stubbed(lab, region):
     """Is region replaced by its stub in lab's handout?"""
     return LABS.index(region.lab) >= LABS.index(lab)
-
 
 def cut_source(lab, path, text):
     out = []
@@ -157,17 +143,12 @@ def cut_source(lab, path, text):
             out += part.solution
     return "\n".join(out)
 
-
 def lab_summary(lab):
     """The first paragraph of docs/labs/LAB.md (after its title)."""
     path = f"docs/labs/{lab}.md"
-    if not os.path.isfile(path):
-        fail(path, "missing: every lab needs its handout")
-    with open(path, encoding="utf-8") as f:
-        paras = [p.strip() for p in f.read().split("\n\n") if p.strip()]
-    title = paras[0].lstrip("# ").strip()
-    return title, next((p for p in paras[1:] if not p.startswith("#")), "")
-
+    require(os.path.isfile(path), path, "missing: every lab needs its handout")
+    paras = [p.strip() for p in gradelib.read(path).split("\n\n") if p.strip()]
+    return paras[0].lstrip("# ").strip(), next((p for p in paras[1:] if not p.startswith("#")), "")
 
 def cut_readme(lab, text):
     title, summary = lab_summary(lab)
@@ -175,48 +156,77 @@ def cut_readme(lab, text):
     section = (f"## This is the {lab} lab: {title}\n\n{summary}\n\n"
                f"The whole task, step by step: [`docs/labs/{lab}.md`](docs/labs/{lab}.md) "
                f"([中文](docs/labs/{lab}.zh.md)). `make grade LAB={lab}` runs its tests; "
-               f"`make handin` packs your changes for your teacher.\n")
-    if "<!-- HANDOUT -->" not in text:
-        fail("README.md", "no <!-- HANDOUT --> marker for the lab section")
+               f"write your report in `report.md` (or `report.pdf`) at the top; "
+               f"`make handin` packs your changes and report for your teacher.\n")
+    require("<!-- HANDOUT -->" in text, "README.md", "no <!-- HANDOUT --> marker for the lab section")
     return text.replace("<!-- HANDOUT -->", section)
-
 
 def solution_lines(lab):
     """The lines of lab's stubbed solutions that no source outside them has."""
     given, solution = set(), set()
-    for path in tracked_files():
-        if not path.endswith(SOURCE_EXT) or not os.path.isfile(path):
-            continue
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+    for path in [p for p in tracked_files() if p.endswith(SOURCE_EXT) and os.path.isfile(p)]:
+        text = gradelib.read(path)
         given.update(s.strip() for s in cut_source(lab, path, text).split("\n"))
         for part in parse(path, text):
             if isinstance(part, Region) and stubbed(lab, part):
                 solution.update(s.strip() for s in part.solution if len(s.strip()) >= 12)
     return {s for s in solution - given if not s.startswith("(void)")}   # casts say nothing
 
-
 def check_tree(lab, top):
     """Print every line under top that is a line of lab's stubbed solutions; any found?"""
     lines, found = solution_lines(lab), False
     for root, dirs, files in os.walk(top):
         dirs[:] = [d for d in dirs if d not in (".git", "obj", "bin")]
-        for name in files:
-            path = os.path.join(root, name)
+        for path in [os.path.join(root, name) for name in files]:
             try:
                 with open(path, encoding="utf-8") as f:
-                    for n, text in enumerate(f, 1):
-                        if text.strip() in lines:
-                            print(f"{path}:{n}: {text.strip()}")
-                            found = True
+                    hits = [(n, t.strip()) for n, t in enumerate(f, 1) if t.strip() in lines]
             except (UnicodeDecodeError, OSError):
                 continue        # binaries carry no source text
+            for n, text in hits:
+                print(f"{path}:{n}: {text}")
+            found = found or bool(hits)
     return found
 
+def source_commit():
+    """The commit this tree is at, and whether it has changes git has not."""
+    git = lambda *args: subprocess.run(["git"] + list(args), capture_output=True, text=True).stdout.strip()
+    return git("rev-parse", "HEAD") + (" with uncommitted changes" if git("status", "--porcelain", "-uno") else "")
+
+def student_files(lab):
+    """What a student of lab may change: the files of its exercises, their headers, a report."""
+    files = {r.path for r in all_regions() if r.lab == lab}
+    files |= {f[:-2] + ".h" for f in files if f.endswith(".c") and os.path.exists(f[:-2] + ".h")}
+    return sorted(files) + list(REPORTS)
+
+def workflow(lab, suite):
+    """The GitHub Actions workflow that grades lab on every push in the form
+    GitHub Classroom reads: make grade once, then a command-grader step per
+    test worth its points (reading the results), the reporter, the JUnit
+    file kept. Written as JSON, which is YAML too (and Python reads it)."""
+    ids = {(t.name, t.points): "t-" + re.sub(r"[^A-Za-z0-9_-]", "_", t.name)
+           for t in suite.tests if t.lab == lab}
+    grade = f"tools/setup.sh\nmake grade LAB={lab} JSON=obj/results.json JUNIT=obj/junit.xml || true\n"
+    steps = [{"uses": "actions/checkout@v4"}, {"name": "make grade", "run": grade}]
+    steps += [{"name": t, "id": i, "uses": "classroom-resources/autograding-command-grader@v1",
+               "with": {"test-name": t, "command": f"python3 tools/grade.py --passed "
+                        f"obj/results.json {t}", "timeout": 1, "max-score": points}}
+              for (t, points), i in ids.items()]
+    steps += [{"name": "report", "if": "always()",
+               "uses": "classroom-resources/autograding-grading-reporter@v1",
+               "env": {f"{i.upper()}_RESULTS": f"${{{{ steps.{i}.outputs.result }}}}"
+                       for i in ids.values()}, "with": {"runners": ",".join(ids.values())}},
+              {"uses": "actions/upload-artifact@v4", "if": "always()",
+               "with": {"name": f"junit-{lab}", "path": "obj/junit.xml"}}]
+    flow = {"name": "grade", "on": ["push", "workflow_dispatch"],
+            "permissions": {"checks": "write", "actions": "read", "contents": "read"},
+            "jobs": {"grade": {"runs-on": "ubuntu-24.04", "timeout-minutes": 30, "steps": steps}}}
+    return (f"# Grades the {lab} lab on every push; GitHub Classroom reads each test's points\n"
+            "# from the reporter. Written by make handout (tools/handout.py) in YAML's JSON form.\n"
+            + json.dumps(flow, indent=1) + "\n")
 
 def excluded(path):
     return path in SPOILERS or any(path == p or path.startswith(p) for p in FULL_TREE_ONLY)
-
 
 def handout(lab, out):
     if lab not in LABS:
@@ -228,17 +238,15 @@ def handout(lab, out):
             continue
         dest = os.path.join(out, path)
         os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
+        shutil.copy2(path, dest)
         if path.endswith(SOURCE_EXT) or path == "README.md":
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-            text = cut_readme(lab, text) if path == "README.md" else cut_source(lab, path, text)
-            with open(dest, "w", encoding="utf-8") as f:
-                f.write(text)
-            shutil.copymode(path, dest)
-        else:
-            shutil.copy2(path, dest)
-    with open(os.path.join(out, ".lab"), "w", encoding="utf-8") as f:
-        f.write(lab + "\n")             # make handin names the tarball after it
+            cut = cut_readme if path == "README.md" else lambda lab, t: cut_source(lab, path, t)
+            gradelib.write(dest, cut(lab, gradelib.read(path)))
+    gradelib.write(os.path.join(out, ".handout"), f"lab {lab}\ncommit {source_commit()}\n"
+                   f"student {' '.join(student_files(lab))}\n")
+    os.makedirs(os.path.join(out, ".github/workflows"))
+    gradelib.write(os.path.join(out, ".github/workflows/grade.yml"),
+                   workflow(lab, gradelib.parse_tests("tools/grade.tests")))
     git = ["git", "-C", out, "-c", "user.name=handout", "-c", "user.email=handout@localhost"]
     subprocess.run(git[:3] + ["init", "-q"], check=True)
     subprocess.run(git + ["add", "-A"], check=True)
@@ -247,32 +255,82 @@ def handout(lab, out):
     n = sum(stubbed(lab, r) for r in all_regions())
     print(f"handout: {out} is the {lab} lab ({n} regions to write); see docs/labs/{lab}.md")
 
+BREAKS_ALL = "lab5"              # its load_icode stub stops every user program
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    h = sub.add_parser("handout")
-    h.add_argument("lab")
-    h.add_argument("--out")
-    sub.add_parser("regions")
-    s = sub.add_parser("solution-lines")
-    s.add_argument("lab")
-    c = sub.add_parser("check-tree")
-    c.add_argument("lab")
-    c.add_argument("dir")
-    opt = ap.parse_args()
+def graded_failures(tree, log):
+    """The tests that fail when make grade runs (built already) in tree."""
+    results = os.path.abspath(log + ".json")
+    env = dict(os.environ, GRADE_NOBUILD="1", GRADE_JSON=results)
+    gradelib.run_command(["./grade.sh"], log, 3600, env=env, cwd=tree)
+    try:
+        return {t["name"] for t in json.loads(gradelib.read(results))["tests"] if t["status"] != "passed"}
+    except (OSError, ValueError, KeyError):
+        return {f"(no results: see {log})"}
+
+def check_lab(lab, suite, top):
+    """Problems of lab's handout (in top/lab): it must build without a
+    warning, hold no line of a stubbed solution, and fail exactly the tests
+    of its lab and the later ones (every test for BREAKS_ALL). Returns the
+    problems and how many tests it must fail."""
+    tree, problems = os.path.join(top, lab), []
+    with contextlib.redirect_stdout(io.StringIO()):
+        handout(lab, tree)
+    if gradelib.run_command(["make", "-s", "all"], tree + ".build.log", 3600, cwd=tree)[0]:
+        return [f"the handout does not build: {tree}.build.log"], 0
+    warnings = [w for w in gradelib.read(tree + ".build.log").split("\n") if "warning" in w.lower()]
+    if warnings:
+        problems += ["the handout builds with warnings:"] + ["  " + w for w in warnings[:5]]
+    leaks = io.StringIO()
+    with contextlib.redirect_stdout(leaks):
+        if check_tree(lab, tree):
+            problems += ["solution text left in the handout:"] + leaks.getvalue().split("\n")[:-1]
+    expected = {t.name for t in suite.tests if lab == BREAKS_ALL
+                or (t.lab in LABS and LABS.index(t.lab) >= LABS.index(lab))}
+    failed = graded_failures(tree, tree + ".grade.log")
+    problems += [f"{t} passes, but the {lab} stubs should break it" for t in sorted(expected - failed)]
+    problems += [f"{t} fails, but no {lab} stub should break it" for t in sorted(failed - expected)]
+    return problems, len(expected)
+
+def check_all(top="obj/handout-check"):
+    """make handout-check: every lab's handout (check_lab), then the full
+    tree passes every test. One line per lab and per problem, last "N
+    passed, M failed" (a unit: a lab or the full tree); 1 if any failed."""
+    shutil.rmtree(top, ignore_errors=True)
+    os.makedirs(top)
+    if subprocess.run(["make", "-s", "all"]).returncode:
+        print("handout-check: the full tree does not build\n0 passed, 1 failed")
+        return 1
+    suite, failed = gradelib.parse_tests("tools/grade.tests"), 0
+    for lab in LABS:
+        problems, n = check_lab(lab, suite, top)
+        failed += bool(problems)
+        print(f"handout {lab}: FAILED (logs in {top}/)" if problems else
+              f"handout {lab}: builds cleanly, no solution text, fails exactly its {n} tests")
+        for p in problems:
+            print("    " + p)
+    broken = graded_failures(".", os.path.join(top, "full.grade.log"))
+    failed += bool(broken)
+    print(f"full tree: FAILED: {' '.join(sorted(broken))}" if broken else "full tree: every test passes")
+    print(f"{len(LABS) + 1 - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+def main(argv):
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-    if opt.cmd == "handout":
-        handout(opt.lab, opt.out or os.path.join("handout", opt.lab))
-    elif opt.cmd == "regions":
+    cmd, args = (argv + [""])[0], argv[1:]
+    if cmd == "handout" and (len(args) == 1 or len(args) == 3 and args[1] == "--out"):
+        handout(args[0], args[2] if len(args) == 3 else os.path.join("handout", args[0]))
+    elif cmd == "regions" and not args:
         for r in all_regions():
             print(f"{r.lab} {r.exercise} {r.path}:{r.line} {r.contract[0][len('YOUR CODE:'):].strip()}")
-    elif opt.cmd == "solution-lines":
-        for line in sorted(solution_lines(opt.lab)):
-            print(line)
+    elif cmd == "solution-lines" and len(args) == 1:
+        print("\n".join(sorted(solution_lines(args[0]))))
+    elif cmd == "check-tree" and len(args) == 2:
+        return 1 if check_tree(*args) else 0
+    elif cmd == "check" and not args:
+        return check_all()
     else:
-        sys.exit(1 if check_tree(opt.lab, opt.dir) else 0)
-
+        sys.exit(__doc__)
+    return 0
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))
