@@ -143,23 +143,30 @@ def cut_source(lab, path, text):
             out += part.solution
     return "\n".join(out)
 
-def lab_summary(lab):
-    """The first paragraph of docs/labs/LAB.md (after its title)."""
-    path = f"docs/labs/{lab}.md"
+def lab_summary(lab, ext):
+    """The title and first paragraph of docs/labs/LAB.md (ext ".zh.md": its translation)."""
+    path = f"docs/labs/{lab}{ext}"
     require(os.path.isfile(path), path, "missing: every lab needs its handout")
     paras = [p.strip() for p in gradelib.read(path).split("\n\n") if p.strip()]
     return paras[0].lstrip("# ").strip(), next((p for p in paras[1:] if not p.startswith("#")), "")
 
-def cut_readme(lab, text):
-    title, summary = lab_summary(lab)
+README_SECTION = {      # the lab's section of README.md and of README.zh.md
+    ".md": "## This is the {lab} lab: {title}\n\n{summary}\n\nThe whole task, step by step: "
+           "[`docs/labs/{lab}.md`](docs/labs/{lab}.md) ([中文](docs/labs/{lab}.zh.md)). "
+           "`make grade LAB={lab}` runs its tests; write your report in `report.md` (or "
+           "`report.pdf`) at the top; `make handin` packs your changes and report for your teacher.\n",
+    ".zh.md": "## 这是 {lab} 实验：{title}\n\n{summary}\n\n完整的任务和步骤见 "
+              "[`docs/labs/{lab}.zh.md`](docs/labs/{lab}.zh.md)（[English](docs/labs/{lab}.md)）。"
+              "`make grade LAB={lab}` 运行它的测试；实验报告写在顶层的 `report.md`（或 "
+              "`report.pdf`）中；`make handin` 把你的修改和报告打包交给老师。\n",
+}
+
+def cut_readme(lab, text, ext=".md"):
+    title, summary = lab_summary(lab, ext)
     text = re.sub(r"<!-- FULL TREE ONLY -->.*?<!-- END -->\n?", "", text, flags=re.S)
-    section = (f"## This is the {lab} lab: {title}\n\n{summary}\n\n"
-               f"The whole task, step by step: [`docs/labs/{lab}.md`](docs/labs/{lab}.md) "
-               f"([中文](docs/labs/{lab}.zh.md)). `make grade LAB={lab}` runs its tests; "
-               f"write your report in `report.md` (or `report.pdf`) at the top; "
-               f"`make handin` packs your changes and report for your teacher.\n")
-    require("<!-- HANDOUT -->" in text, "README.md", "no <!-- HANDOUT --> marker for the lab section")
-    return text.replace("<!-- HANDOUT -->", section)
+    require("<!-- HANDOUT -->" in text, "README" + ext, "no <!-- HANDOUT --> marker for the lab section")
+    return text.replace("<!-- HANDOUT -->", README_SECTION[ext].format(lab=lab, title=title,
+                                                                      summary=summary))
 
 def solution_lines(lab):
     """The lines of lab's stubbed solutions that no source outside them has."""
@@ -239,9 +246,10 @@ def handout(lab, out):
         dest = os.path.join(out, path)
         os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
         shutil.copy2(path, dest)
-        if path.endswith(SOURCE_EXT) or path == "README.md":
-            cut = cut_readme if path == "README.md" else lambda lab, t: cut_source(lab, path, t)
-            gradelib.write(dest, cut(lab, gradelib.read(path)))
+        if path.endswith(SOURCE_EXT):
+            gradelib.write(dest, cut_source(lab, path, gradelib.read(path)))
+        elif path in ("README.md", "README.zh.md"):
+            gradelib.write(dest, cut_readme(lab, gradelib.read(path), path[len("README"):]))
     gradelib.write(os.path.join(out, ".handout"), f"lab {lab}\ncommit {source_commit()}\n"
                    f"student {' '.join(student_files(lab))}\n")
     os.makedirs(os.path.join(out, ".github/workflows"))
