@@ -36,6 +36,9 @@ SWEEPS = [
     ("fuzz", 1, 5500, 250, ""), ("forkcycle", 1, 7800, 390, ""), ("forkdeep", 1, 2200, 110, ""),
     ("gupfork", 1, 560, 20, "dirtycow=fix2016 gup_resched=1"), ("execthreads", 1, 50, 2, ""),
     ("threadgroup", 1, 31000, 1000, ""), ("protnone", 1, 18, 1, ""), ("copyout", 1, 30, 1, ""),
+    ("readrace", 1, 86, 1, "gup_resched=0 timeslice=100"), ("killipi", 1, 17, 1, ""),
+    ("forkkill", 1, 37, 1, "gup_resched=0 timeslice=100"), ("refrace", 1, 12800, 640, ""),
+    ("groupreap", 1, 25, 1, "gup_resched=0 timeslice=100"), ("unmapflush", 1, 21600, 900, "pagepoison"),
 ]
 EVERY = [2, 3, 5, 7, 11, 17, 31, 64, 127, 257]
 RANDOM_MODES = ["rand:1:2", "rand:2:2", "rand:3:10", "rand:4:10", "rand:5:30", "rand:6:30"]
@@ -90,7 +93,11 @@ def smp_groups():
     whole += [run("smpstress.cpus4.cow-pt", "128M", "prog=smpstress cow=pt"),
               run("smpfork.cpus4", "128M", "prog=smpfork")]
     whole += [run(f"{p}.cpus4", "128M", f"prog={p}")
-              for p in ("forkcycle", "forkdeep", "threadgroup", "execthreads", "gupfork")]
+              for p in ("forkcycle", "forkdeep", "threadgroup", "execthreads", "gupfork", "killipi",
+                        "refrace")]
+    whole += [run(f"{p}.cpus4", "128M", f"prog={p} gup_resched=0 timeslice=100")
+              for p in ("readrace", "forkkill", "groupreap")]
+    whole.append(run("unmapflush.cpus4", "128M", "prog=unmapflush pagepoison"))
     # out of memory at a few hundred children: at the process limit four
     # harts on two cores take longer than a parked child waits
     whole += [run(f"forkbomb.cpus4.mem-{m}", m, "prog=forkbomb") for m in ("16M", "32M")]
@@ -101,7 +108,10 @@ def smp_groups():
              for n in range(1, 4201, 150)]
     swept += [run(f"fuzz.cpus4.failalloc-{n}", "128M", f"prog=fuzz failalloc={n}", False)
               for n in range(1, 5501, 500)]
-    return [("4 harts, nothing injected", whole), ("4 harts, smpstress and fuzz failalloc=N", swept)]
+    swept += [run(f"refrace.cpus4.failalloc-{n}", "128M", f"prog=refrace failalloc={n}", False)
+              for n in range(1, 12801, 1600)]
+    return [("4 harts, nothing injected", whole),
+            ("4 harts, smpstress, fuzz and refrace failalloc=N", swept)]
 
 def check(run):
     """Boot run and judge it: returns (verdict, stats) with stats the faults
