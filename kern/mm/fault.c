@@ -124,6 +124,17 @@ struct Page *get_zero_table(void) {
     return kva2page(zero_table);
 }
 
+/* Does the zero page still hold only zeros? (A write that reached it would show in every read.) */
+bool zero_page_intact(void) {
+    const uint64_t *word = page2kva(zero_page);
+    for (size_t i = 0; i < PGSIZE / sizeof(uint64_t); i++) {
+        if (word[i] != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Are the zero table's entries all still as zero_page_init built them? */
 bool zero_table_intact(void) {
     for (size_t i = 0; i < NPTEENTRY; i++) {
@@ -141,29 +152,17 @@ bool vma_fits_zero_table(const struct vma_struct *vma, uintptr_t base) {
 }
 
 /*
- * A user load at va in anonymous area vma: if the area covers va's 2 MiB
- * region whole, maps it as the zero table would, and the region has no
- * leaf table yet, point its level-1 entry at the zero table (see above).
- * True if the region reads through the zero table now (the load can be
- * retried); false to take the ordinary path.
- */
-/* LAB cow 2: BEGIN
- * YOUR CODE: when the area is anonymous, maps untouched pages as the zero
- * table does (cow_readonly_perm) and covers va's 2 MiB region whole, and
- * the region's level-1 entry is empty, make that entry name the zero
- * table (get_zero_table, PDE_SHARED with V) and return true; if it names
- * the zero table already the fault was spurious (flush va, true). Name
- * the move "zero-table" in a TRACE_FAULT event. Otherwise return false.
- * STUB:
- *     static bool map_zero_table(struct vma_struct *vma, uintptr_t va) {
- *         (void)vma, (void)va;
- *         return false;       // every region read gets a leaf table of its own
- *     }
+ * A user load at va in anonymous area vma: if copy-on-write is on, the
+ * area covers va's 2 MiB region whole, maps it as the zero table would,
+ * and the region has no leaf table yet, point its level-1 entry at the
+ * zero table (see above). True if the region reads through the zero
+ * table now (the load can be retried); false to take the ordinary path.
  */
 static bool map_zero_table(struct vma_struct *vma, uintptr_t va) {
     uintptr_t base = ROUNDDOWN(va, PT_SPAN(1));
     pde_t *pdep;
-    if (!vma_fits_zero_table(vma, base) || (pdep = get_pde(vma->vm_mm->pgdir, va, true)) == NULL) {
+    if (!cow_enabled() || !vma_fits_zero_table(vma, base) ||
+        (pdep = get_pde(vma->vm_mm->pgdir, va, true)) == NULL) {
         return false;
     }
     if (pde_is_zero(*pdep)) {                   /* a spurious fault: the TLB was stale */
@@ -179,25 +178,20 @@ static bool map_zero_table(struct vma_struct *vma, uintptr_t va) {
     trace_end(&ev, TRACE_FAULT, "zero-table", "zero-table at 0x%lx", base);
     return true;
 }
-/* LAB cow 2: END */
 
 /*
- * A first touch of anonymous memory: a read maps the zero page, a write
- * (or a forced one) a new zeroed page. 0 or -E_NO_MEM.
+ * A first touch of anonymous memory: a write (or a forced one) maps a
+ * new zeroed page; so does a read with copy-on-write off (cow=off, or the
+ * cow lab before its exercise 1). With it on, a read maps the shared zero
+ * page instead: read-only, and marked copy-on-write where the area is
+ * writable (cow_readonly_perm), so that the first store gives the process
+ * a page of its own through do_wp_page, as any shared page does.
+ * 0 or -E_NO_MEM.
  */
 static int do_anonymous_page(struct vma_struct *vma, uintptr_t va, uint32_t flags) {
-    /* LAB cow 2: BEGIN
-     * YOUR CODE: a read of untouched anonymous memory maps the shared zero
-     * page (zero_page) instead of allocating: read-only, and marked
-     * copy-on-write where the area is writable (cow_readonly_perm), so
-     * that the first store gives the process a page of its own.
-     * STUB:
-     *     (void)flags;    // until copy-on-write works, reads get a page of their own
-     */
-    if (!(flags & FAULT_WRITE)) {
+    if (!(flags & FAULT_WRITE) && cow_enabled()) {
         return page_insert(vma->vm_mm->pgdir, zero_page, va, cow_readonly_perm(vma));
     }
-    /* LAB cow 2: END */
     return pgdir_alloc_page(vma->vm_mm->pgdir, va, vma_perm_after_write(vma)) != NULL ? 0
                                                                                     : -E_NO_MEM;
 }

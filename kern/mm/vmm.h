@@ -112,6 +112,7 @@ void zero_page_init(void);                                          /* at boot, 
 struct Page *get_zero_page(void);
 struct Page *get_zero_table(void);                                  /* its page, for the audit */
 bool zero_table_intact(void);                                       /* all 512 entries as built */
+bool zero_page_intact(void);                                        /* all 4096 bytes still 0 */
 bool vma_fits_zero_table(const struct vma_struct *vma, uintptr_t base);  /* 2 MiB at base */
 /* The zero page's holds besides user PTEs: the kernel's and the zero table's 512 entries. */
 #define ZERO_PAGE_KERNEL_HOLDS (1 + NPTEENTRY)
