@@ -293,6 +293,9 @@ bool check_cow_invariants(void) {
     if (!zero_table_intact()) {
         audit_fail("zero table changed", 0, 0);
     }
+    if (!zero_page_intact()) {
+        audit_fail("zero page written: it no longer reads as zeros", 0, 0);
+    }
     for (list_entry_t *le = list_next(&mm_list); le != &mm_list; le = list_next(le)) {
         audit_count_mm(le2mm(le));
     }
