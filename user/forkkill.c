@@ -20,6 +20,7 @@
 
 #define PGSIZE 4096
 #define STACK_SIZE (4 * PGSIZE)
+#define GIVE_UP_MSEC 5000
 
 int __clone(uint32_t flags, void *stack, int (*fn)(void *), void *arg);
 
@@ -60,9 +61,11 @@ static void __noreturn program_x(void) {
         }
         exit(0);
     }
-    for (;;) {                          /* the fork came first: wait for the kill */
+    unsigned int start = gettime_msec();
+    while (gettime_msec() - start < GIVE_UP_MSEC) {     /* the fork came first: wait for the kill */
         yield();
     }
+    exit(2);                            /* no kill came (K died: an injected allocation failure) */
 }
 
 int main(void) {

@@ -10,17 +10,24 @@
  * the child a while to start on another hart, then kills it. How many
  * interrupts that took is printed, not judged: whether the child was
  * running at that moment is up to the scheduler. With one hart the
- * parent yields instead, and there is no other hart to interrupt.
+ * parent yields instead, and there is no other hart to interrupt. (A
+ * child whose parent died first, of an injected allocation failure,
+ * gives up after GIVE_UP_MSEC: it reads the time only now and then.)
  */
 
 #define HEAD_START_MSEC 20
+#define GIVE_UP_MSEC    5000
 
 int main(void) {
     struct memstat before, after;
     assert(memstat(&before) == 0);
     int code, pid = fork();
     if (pid == 0) {
-        for (volatile unsigned long n = 0;; n++) {
+        unsigned int born = gettime_msec();
+        for (volatile unsigned long n = 1;; n++) {     /* no system call but now and then */
+            if (n % (1UL << 24) == 0 && gettime_msec() - born > GIVE_UP_MSEC) {
+                exit(1);
+            }
         }
     }
     assert(pid > 0);
