@@ -38,7 +38,7 @@ size_t cow_pt_tables_shared(void);                      /* leaf tables shared si
 bool check_cow_invariants(void);             /* the full audit: every table, every count */
 void cow_audit_init(void);                   /* read audit= */
 void cow_audit_begin(struct mmu_gather *tlb, struct mm_struct *areas);  /* audit this unmapping */
-void cow_audit_unmap(struct mmu_gather *tlb, uintptr_t va, pte_t pte); /* a PTE, as it goes */
+void cow_audit_bad_leaf(uintptr_t va, pte_t pte);   /* not a 4 KiB leaf of RAM: say so */
 bool cow_audit_unmap_pde(struct mmu_gather *tlb, uintptr_t va, pde_t pde); /* false: malformed */
 void cow_audit_free_table(uintptr_t va, pde_t pde);                    /* a table, as it goes */
 bool cow_audit_report(void);                 /* the final verdict, once all have quit */

@@ -1,4 +1,5 @@
 #include <cow.h>
+#include <cow_audit.h>
 #include <pgtable.h>
 #include <vmm.h>
 #include <bootargs.h>
@@ -50,39 +51,32 @@ static void audit_fail(const char *what, uintptr_t va, pte_t pte) {
     console_unlock();
 }
 
-/* The holders of page the count must include besides PTEs and tables: a file's, the kernel's. */
-static int other_holds(struct Page *page) {
-    return PageZero(page) ? ZERO_PAGE_KERNEL_HOLDS : PageFile(page) ? 1 : 0;
+/* The message for each rule of cow_audit.h, in its bit order. */
+static const char *const problem_names[] = {
+    "page on the free list still mapped (freed while a PTE named it)",
+    "page mapped outside every area",
+    "COW bit in a read-only area",
+    "writable PTE in a read-only area",
+    "PTE both writable and COW",
+    "writable PTE to a shared or file page",
+    "user page without PTE_U",
+    "page's count leaves out this mapping or another hold",
+};
+
+void cow_audit_broken(uint32_t bad, uintptr_t va, pte_t pte) {
+    for (size_t i = 0; i < ARRAY_SIZE(problem_names); i++) {
+        if (bad & (1U << i)) {
+            audit_fail(problem_names[i], va, pte);
+        }
+    }
 }
 
-/*
- * The rules for one user leaf PTE mapping va, a valid 4 KiB leaf: its
- * page is not free, it lies in area vma (when `areas_known`; NULL: in
- * none) and has the rights it allows, and a writable one maps a page
- * nobody else holds (in a shared leaf table nobody writes through it).
- */
-static void check_leaf(const struct vma_struct *vma, bool areas_known, uintptr_t va, pte_t pte,
-                       bool in_shared) {
+/* The full audit's rules for one user leaf PTE of mm (vma: its area, looked up). */
+static void check_leaf(const struct vma_struct *vma, uintptr_t va, pte_t pte, bool in_shared) {
     struct Page *page = pte2page(pte);
-    if (PageFree(page)) {
-        audit_fail("page on the free list still mapped (freed while a PTE named it)", va, pte);
-    }
-    if (areas_known && (vma == NULL || va < vma->vm_start)) {
-        audit_fail("page mapped outside every area", va, pte);
-    } else if (areas_known && pte_is_cow(pte) && !(vma->vm_flags & VM_WRITE)) {
-        audit_fail("COW bit in a read-only area", va, pte);
-    } else if (areas_known && pte_writable(pte) && !(vma->vm_flags & VM_WRITE)) {
-        audit_fail("writable PTE in a read-only area", va, pte);
-    }
-    if (pte_writable(pte) && pte_is_cow(pte)) {
-        audit_fail("PTE both writable and COW", va, pte);
-    }
-    if (pte_writable(pte) && !in_shared &&
-        (page_ref(page) > 1 || PageFile(page) || PageZero(page))) {
-        audit_fail("writable PTE to a shared or file page", va, pte);
-    }
-    if (!(pte & PTE_U)) {
-        audit_fail("user page without PTE_U", va, pte);
+    uint32_t bad = audit_pte_problems(vma, true, pte, page, page_ref(page) - 1, in_shared);
+    if (bad != 0) {
+        cow_audit_broken(bad, va, pte);
     }
 }
 
@@ -108,7 +102,7 @@ void cow_audit_begin(struct mmu_gather *tlb, struct mm_struct *areas) {
 }
 
 /* The area of tlb->areas that va lies in, or NULL; va mostly ascends, so look on from the last. */
-static struct vma_struct *area_at(struct mmu_gather *tlb, uintptr_t va) {
+struct vma_struct *cow_audit_find_area(struct mmu_gather *tlb, uintptr_t va) {
     list_entry_t *head = &tlb->areas->mmap_list, *le;
     le = tlb->area != NULL && tlb->area->vm_start <= va ? &tlb->area->list_link : list_next(head);
     for (; le != head; le = list_next(le)) {
@@ -121,25 +115,9 @@ static struct vma_struct *area_at(struct mmu_gather *tlb, uintptr_t va) {
     return NULL;
 }
 
-/* The PTE for va is about to be unmapped: the rules, and its page's count (see the top). */
-void cow_audit_unmap(struct mmu_gather *tlb, uintptr_t va, pte_t pte) {
-    if (!pte_is_leaf(pte)) {
-        audit_fail("leaf PTE without R, W or X", va, pte);
-        return;
-    }
-    if (!pte_page_valid(pte)) {
-        audit_fail("PTE points outside RAM", va, pte);
-        return;
-    }
-    struct vma_struct *vma = tlb->areas != NULL ? area_at(tlb, va) : NULL;
-    check_leaf(vma, tlb->areas != NULL, va, pte, tlb->in_shared);
-    struct Page *page = pte2page(pte);
-    int ref = page_ref(page);
-    if (ref < 1 + other_holds(page)) {      /* this mapping (or shared table) and the others */
-        __atomic_fetch_add(&audit_problems, 1, __ATOMIC_RELAXED);
-        cprintf("cow audit: page 0x%lx has ref %d but a mapping at va 0x%lx and %d other "
-                "holds\n", page2pa(page), ref, va, other_holds(page));
-    }
+/* pte, about to be unmapped, is not a leaf mapping a page of RAM: say which (it is never followed). */
+void cow_audit_bad_leaf(uintptr_t va, pte_t pte) {
+    audit_fail(pte_is_leaf(pte) ? "PTE points outside RAM" : "leaf PTE without R, W or X", va, pte);
 }
 
 /*
@@ -161,7 +139,7 @@ bool cow_audit_unmap_pde(struct mmu_gather *tlb, uintptr_t va, pde_t pde) {
         return false;
     }
     if (pde_is_zero(pde) && tlb->areas != NULL) {
-        check_zero_pde(area_at(tlb, va), va, pde);
+        check_zero_pde(cow_audit_find_area(tlb, va), va, pde);
     }
     return true;
 }
@@ -193,7 +171,7 @@ static void audit_leaf(pte_t *ptep, uintptr_t va, int level, void *arg) {
         return;
     }
     pte2page(pte)->audit_maps++;
-    check_leaf(find_vma(aw->mm, va), true, va, pte, aw->in_shared);
+    check_leaf(find_vma(aw->mm, va), va, pte, aw->in_shared);
 }
 
 /* walk_pgdir callback: a page-table page is in use once per entry naming it. */

@@ -1,5 +1,6 @@
 #include <pgtable.h>
 #include <cow.h>
+#include <cow_audit.h>
 #include <string.h>
 #include <stdio.h>
 #include <error.h>
@@ -86,18 +87,26 @@ struct Page *get_page(pde_t *pgdir, uintptr_t va, pte_t **ptep_store) {
 
 /*
  * Clear the present PTE *ptep (for va): its page loses a reference, and
- * at zero it is gathered into tlb, to be freed after the flush. The
- * audit, if tlb asks for it, checks the PTE first.
+ * at zero it is gathered into tlb, to be freed after the flush. If tlb
+ * is audited, the PTE is checked as it goes (cow_audit.h); one that maps
+ * no page of RAM is reported and cleared, never followed.
  */
 static void zap_pte(pte_t *ptep, uintptr_t va, struct mmu_gather *tlb) {
-    if (tlb->audit) {
-        cow_audit_unmap(tlb, va, *ptep);
+    pte_t pte = *ptep;
+    tlb->flush = true;
+    if (tlb->audit && !(pte_is_leaf(pte) && pte_page_valid(pte))) {
+        cow_audit_bad_leaf(va, pte);
+        set_pte(ptep, 0);
+        return;
     }
-    struct Page *page = pte2page(*ptep);
+    struct Page *page = pte2page(pte);
     set_pte(ptep, 0);
     tlb->unmapped++;
-    tlb->flush = true;
-    if (page_ref_unmap(page) == 0) {
+    int ref = page_ref_unmap(page);
+    if (tlb->audit) {
+        cow_audit_unmap(tlb, va, pte, page, ref);
+    }
+    if (ref == 0) {
         tlb->freed++;
         tlb_gather_free(tlb, page);
     }
