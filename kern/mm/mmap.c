@@ -93,8 +93,9 @@ uintptr_t mm_find_free(struct mm_struct *mm, size_t len) {
 
 /*
  * Remove [addr, addr + len) from the address space: pages lose their
- * references, areas are cut or dropped. Returns 0, -E_INVAL for a range
- * outside user space, -E_NO_MEM if an area had to be split and could not.
+ * references, areas are cut or dropped, page tables left empty are given
+ * back. Returns 0, -E_INVAL for a range outside user space, -E_NO_MEM if
+ * an area had to be split and could not.
  */
 int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len) {
     uintptr_t start, end;
@@ -139,6 +140,7 @@ int mm_unmap(struct mm_struct *mm, uintptr_t addr, size_t len) {
     if (ret == 0) {
         pt_lock(mm);
         unmap_range(&tlb, from, end);       /* the pages, in one pass */
+        free_empty_tables(&tlb, from, end); /* and the tables they leave empty */
         pt_unlock(mm);
         tlb_finish_mmu(&tlb);               /* freed once no hart can reach them */
     }

@@ -250,6 +250,46 @@ void unmap_range(struct mmu_gather *tlb, uintptr_t start, uintptr_t end) {
     }
 }
 
+/* Does the table hold no present (or shared) entry at all? */
+static bool table_empty(const pte_t *table) {
+    for (size_t i = 0; i < NPTEENTRY; i++) {
+        if (table[i] != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * munmap's last step: give back the page tables below the root that
+ * [start, end) touched and that map nothing any more. Each entry naming
+ * one is cleared now and the table joins tlb's pages, freed after its
+ * flush (a hart may be walking it until then). The mm's lock is held
+ * for writing: no fault can be filling one in meanwhile.
+ */
+void free_empty_tables(struct mmu_gather *tlb, uintptr_t start, uintptr_t end) {
+    pde_t *pgdir = tlb->pgdir;
+    for (uintptr_t va = ROUNDDOWN(start, PT_SPAN(1)); va < end; va += PT_SPAN(1)) {
+        pde_t *pdep = get_pde(pgdir, va, false);
+        if (pdep != NULL && pte_is_table(*pdep) && table_empty(pde2table(*pdep))) {
+            if (tlb->audit) {
+                cow_audit_free_table(va, *pdep);
+            }
+            tlb_gather_free(tlb, pte2page(*pdep));
+            set_pde(pdep, 0);
+            tlb->flush = true;
+        }
+    }
+    for (uintptr_t va = ROUNDDOWN(start, PT_SPAN(2)); va < end; va += PT_SPAN(2)) {
+        pde_t *rootp = &pgdir[PX(2, va)];
+        if (pte_is_table(*rootp) && table_empty(pde2table(*rootp))) {
+            tlb_gather_free(tlb, pte2page(*rootp));
+            *rootp = 0;
+            tlb->flush = true;
+        }
+    }
+}
+
 /* The address entry i of a table at `level` maps, the table's first entry mapping base. */
 static uintptr_t entry_va(int level, uintptr_t base, size_t i) {
     uintptr_t va = base + i * PT_SPAN(level);

@@ -79,6 +79,7 @@ void unmap_ptes(pte_t *ptes, size_t n, uintptr_t va, struct mmu_gather *tlb);  /
 int unshare_partial(pde_t *pgdir, uintptr_t start, uintptr_t end);  /* before unmapping */
 void unmap_range(struct mmu_gather *tlb, uintptr_t start, uintptr_t end);
 void free_pgtables(pde_t *pgdir, uintptr_t start, uintptr_t end, bool audit);  /* must be empty */
+void free_empty_tables(struct mmu_gather *tlb, uintptr_t start, uintptr_t end);  /* munmap's */
 int copy_range(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, bool share);
 
 /* What walk_pgdir calls for each present entry (any may be NULL); arg is passed on. */
