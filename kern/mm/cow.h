@@ -29,7 +29,8 @@ void cow_fill_memstat(struct memstat *st);   /* the COW counters of memstat() */
 
 /* cow_pt.c: lazy page-table sharing at fork (cow=pt) */
 struct mmu_gather;
-int cow_pt_share(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end);  /* fork, one area */
+int cow_pt_share(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end,
+                 uint32_t vm_flags);                    /* fork, one area */
 int cow_pt_unshare(pde_t *pdep, uintptr_t va);          /* first touch: a table of its own */
 void cow_pt_drop(pde_t *pdep, uintptr_t va, struct mmu_gather *tlb);  /* let go of a shared table */
 size_t cow_pt_tables_shared(void);                      /* leaf tables shared since boot */

@@ -66,19 +66,40 @@ static void release_table(pte_t *shared, uintptr_t base, struct mmu_gather *tlb)
 }
 
 /*
- * Fork under cow=pt, for one area [start, end) of the parent: every
- * leaf table of the parent's page table `from` that maps part of it
- * becomes shared with the child's `to` (a table next to an earlier area
- * may be shared already). 0, or -E_NO_MEM when the child's level-1
- * table could not be had (what was shared stays shared; the caller
- * drops the child).
+ * Some tables are shared entry by entry at fork, as cow=on does (through
+ * copy_range), not as a whole: those that parent and child touch at once,
+ * where a shared table would be pushed down (512 entries copied) on both
+ * sides to spare a few. They are the tables of program code (fetched on
+ * the way back from fork; the program's data lies in the same table: the
+ * heap begins at the next 2 MiB, exec.c) and of the stack (the parent's
+ * return writes it); and so is a table the child already has one of its
+ * own of (an earlier area's part went entry by entry: one way a table).
  */
-int cow_pt_share(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end) {
+static bool share_by_entries(const pde_t *child, uint32_t vm_flags) {
+    return (vm_flags & (VM_EXEC | VM_STACK)) || (child != NULL && pte_present(*child));
+}
+
+/*
+ * Fork under cow=pt, for one area [start, end) of the parent, whose
+ * flags are vm_flags: every leaf table of the parent's page table `from`
+ * that maps part of it becomes shared with the child's `to` (a table
+ * next to an earlier area may be shared already), or shares its entries
+ * (share_by_entries). 0, or -E_NO_MEM when a table of the child's could
+ * not be had (what was shared stays shared; the caller drops the child).
+ */
+int cow_pt_share(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, uint32_t vm_flags) {
     for (uintptr_t va = ROUNDDOWN(start, PT_SPAN(1)); va < end; va += PT_SPAN(1)) {
         pde_t *parent = get_pde(from, va, false), *child;
+        uintptr_t lo = MAX(start, va), hi = MIN(end, va + PT_SPAN(1));
         if (parent == NULL || !(pte_present(*parent) || pde_is_shared(*parent)) ||
             pde_is_zero(*parent)) {
             continue;                   /* (the child reads zeros through faults of its own) */
+        }
+        if (pte_is_table(*parent) && share_by_entries(get_pde(to, va, false), vm_flags)) {
+            if (copy_range(to, from, lo, hi, true) != 0) {
+                return -E_NO_MEM;
+            }
+            continue;
         }
         if ((child = get_pde(to, va, true)) == NULL) {
             return -E_NO_MEM;

@@ -190,7 +190,7 @@ int dup_mmap(struct mm_struct *to, struct mm_struct *from) {
         insert_vma_struct(to, nvma);
         pt_lock(from);
         if (cow_mode() == COW_PT) {
-            ret = cow_pt_share(to->pgdir, from->pgdir, vma->vm_start, vma->vm_end);
+            ret = cow_pt_share(to->pgdir, from->pgdir, vma->vm_start, vma->vm_end, vma->vm_flags);
         } else {
             ret = copy_range(to->pgdir, from->pgdir, vma->vm_start, vma->vm_end, cow_enabled());
         }
@@ -204,17 +204,13 @@ int dup_mmap(struct mm_struct *to, struct mm_struct *from) {
     return ret;
 }
 
-/* walk_pgdir callback for exit_mmap: let go of a shared leaf table (cow=pt). */
-static void drop_shared(pde_t *pdep, uintptr_t va, int level, void *tlb) {
-    (void)level;
-    cow_pt_drop(pdep, va, tlb);
-}
-
 /*
  * Drop every user mapping, in an area or (a bug the audit names) not,
  * and free the page tables below the root (the areas stay); with audit,
  * each PTE and table is checked as it goes. Pages still mapped by
- * another process only lose a reference.
+ * another process only lose a reference, and leaf tables still shared
+ * with another (cow=pt) only lose this name: unmap_range covers every
+ * 2 MiB of user space whole.
  */
 static void exit_mmap(struct mm_struct *mm, bool audit) {
     struct mmu_gather tlb;
@@ -223,10 +219,6 @@ static void exit_mmap(struct mm_struct *mm, bool audit) {
     tlb_gather_mmu(&tlb, mm->pgdir);
     if (audit) {
         cow_audit_begin(&tlb, mm);
-    }
-    if (cow_mode() == COW_PT) {
-        const struct pt_walk walk = { .shared = drop_shared, .arg = &tlb };
-        walk_pgdir(mm->pgdir, USERBASE, USERTOP - 1, &walk);   /* shared tables first */
     }
     unmap_range(&tlb, USERBASE, USERTOP);
     tlb_finish_mmu(&tlb);

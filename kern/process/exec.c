@@ -63,7 +63,10 @@ static bool segment_ok(const struct proghdr *ph, size_t size) {
 
 /*
  * Map one loadable segment into mm and copy its file bytes into pages.
- * The rest (bss) is left to demand-zero faults.
+ * The rest (bss) is left to demand-zero faults. The heap begins at the
+ * next 2 MiB after the last segment, so that its leaf tables hold heap
+ * only: cow=pt shares them whole at fork, and the program's code and
+ * data (which parent and child touch at once) entry by entry.
  */
 static int load_segment(struct mm_struct *mm, const uint8_t *binary, const struct proghdr *ph) {
     struct vma_struct *vma;
@@ -84,7 +87,7 @@ static int load_segment(struct mm_struct *mm, const uint8_t *binary, const struc
         va += n;
         from += n;
     }
-    mm->brk_start = mm->brk = MAX(mm->brk, ROUNDUP(ph->p_va + ph->p_memsz, PGSIZE));
+    mm->brk_start = mm->brk = MAX(mm->brk, ROUNDUP(ph->p_va + ph->p_memsz, PT_SPAN(1)));
     return 0;
 }
 
