@@ -8,7 +8,8 @@
 #                   CPUS=N: harts per boot, 2 unless a test says;
 #                   JSON=FILE Gradescope's results.json, JUNIT=FILE JUnit XML)
 #   make stress     fault-injection sweeps, fuzzing and fork stress
-#   make bench      fork and COW-fault costs, under -icount and in wall-clock time
+#   make bench      fork and COW-fault costs, under -icount and in wall-clock time (obj/bench/;
+#                   make bench-docs writes the figures of docs/perf/)
 #   make docs       redraw the state-machine pictures in docs/
 #   make debug      boot and wait for gdb (GDBPORT=1234);  make gdb  attaches gdb-multiarch
 #   make handout LAB=cow    a student tree in handout/cow/;  make handout-check  all labs
@@ -60,7 +61,7 @@ KERN_OBJ  := $(patsubst %,obj/kern/%.o,$(basename $(KERN_SRC))) obj/userprogs.o 
 ULIB_OBJ  := $(patsubst %,obj/ulib/%.o,$(basename $(ULIB_SRC)))
 USER_ELF  := $(patsubst %,obj/user/%.elf,$(USER_PROGS))
 
-.PHONY: all qemu debug gdb grade stress bench docs clean toolchain handout handout-check handin \
+.PHONY: all qemu debug gdb grade stress bench bench-docs docs clean toolchain handout handout-check handin \
         autograder grade-handins
 
 # Keep intermediate objects (make would delete them after linking).
@@ -183,6 +184,9 @@ stress: bin/kernel
 
 bench: bin/kernel
 	@python3 tools/bench.py
+
+bench-docs: bin/kernel
+	@python3 tools/bench.py --docs
 
 # The pictures of docs/ from their sources (the SVGs are committed, so that a
 # git web page shows them), and the coverage tables of docs/cow*.md from a

@@ -5,13 +5,15 @@ Boots user/bench.c (through tools/gradelib.py) from one kernel image with
 eager fork (cow=off), copy-on-write fork and lazy page-table sharing
 (cow=pt, if the kernel has it), under QEMU -icount (1 ns is one
 instruction, the same every run) and in wall-clock time (one boot at a
-time, medians); then fork storms with and without the audit at every
-exit, and two parallel programs on 1, 2 and 4 harts. Prints the figures,
-their ratios and docs/perf.md's targets; writes fork.csv and fork.svg to
-docs/perf/ (--quick: two small sizes, no storms, into obj/bench/quick/;
---icount-only: no wall-clock runs). 256 MiB (eager fork of 16384 pages
-fits), audit=off and timeslice=1000 (nothing else timed), one hart. Fails
-only if a run does not reach "bench pass."; a missed target is reported.
+time, medians); 256 MiB (eager fork of 16384 pages fits), audit=off and
+timeslice=1000 (nothing else timed), one hart. Then user/forkloop.c,
+rounds of a fork pattern in a fixed time, in boots that differ in one
+thing (the audit, cow=pt, the number of harts), with make qemu's other
+boot arguments. Prints the figures, their ratios and docs/perf.md's
+targets; writes fork.csv and fork.svg to obj/bench/ (--docs: to
+docs/perf/, make bench-docs; --quick: two small sizes, no forkloop;
+--icount-only: no wall-clock runs). Fails only if a run does not pass;
+a missed target is reported.
 """
 
 import argparse
@@ -160,26 +162,42 @@ def print_parts(fig, big):
               % (k["k_getpte"], k["k_alloc"], k["k_free"], k["k_unmap"]))
         print("  handle_mm_fault copying a page %.0f" % k["k_wpcopy"])
 
-def print_storms(t):
-    """Fork storms {name: {"on"|"off": seconds}}: the audit at every exit against audit=off."""
-    if t:
-        print("\nfork storms, whole boots, wall clock (median seconds): the audit at every exit")
-        print("  %-22s %9s %9s %7s" % ("program", "audit on", "audit off", "on/off"))
-    for name in sorted(t):
-        on, off = t[name].get("on", float("nan")), t[name].get("off", float("nan"))
-        print("  %-22s %9.2f %9.2f %6.2fx" % (name, on, off, ratio(on, off)))
-    return {name: ratio(t[name].get("on", float("nan")), t[name].get("off", float("nan"))) for name in sorted(t)}
+# forkloop boots: name -> boot arguments; each is run in every (currency, harts) of LOOP_RUNS
+LOOPS = {"on-0": "", "on-4096": "pages=4096", "on-4096-off": "pages=4096 audit=off",
+         "pt-0": "cow=pt", "pt-4096": "cow=pt pages=4096", "exec-pt-0": "cow=pt loop=exec",
+         "exec-pt-4096": "cow=pt loop=exec pages=4096", "two-256": "loop=write pages=256 procs=2"}
+LOOP_RUNS = [("icount", 1), ("wall", 1), ("wall", 2), ("icount", 2)]
 
-def print_harts(t):
-    """Parallel programs {name: {harts: seconds}}, whole boots, wall clock."""
-    counts = sorted({n for r in t.values() for n in r})
-    if t:
-        print("\nparallel programs, whole boots, wall clock (median seconds) by harts")
-        print("  %-22s" % "program" + "".join("%9s" % ("%d hart%s" % (n, "s" * (n > 1))) for n in counts))
-    for name in sorted(t):
-        print("  %-22s" % name + "".join("%9.2f" % t[name].get(n, float("nan")) for n in counts))
+def print_loops(t):
+    """forkloop's rounds t[(name, currency, harts)], as a table: us a round."""
+    print("\nforkloop: microseconds a round (fewer rounds in a fixed time: more); -icount runs"
+          "\nthe harts one at a time, so only wall clock shows what a second hart buys")
+    heads = ["loop"] + [f"{'i' if c == 'icount' else 'w'} {h}h" for c, h in LOOP_RUNS]
+    rows = [[name] + [us(t.get((name, c, h), float("nan")) * 1000) for c, h in LOOP_RUNS] for name in LOOPS]
+    table("", heads, rows)
 
-def targets(fig, fl, big, storms):
+def loop_targets(t):
+    """docs/perf.md's targets on forkloop: [(name, value, op, limit)]."""
+    per = lambda name, cur, h=1: t.get((name, cur, h), float("nan"))    # us a round
+    out = []
+    for cur in CURRENCIES:
+        tag = LABEL[cur]
+        out += [(f"fork+exit+wait 4096 pages, audit at most 1.3x audit=off, 1 hart ({tag})",
+                 ratio(per("on-4096", cur), per("on-4096-off", cur)), "<=", 1.3),
+                (f"  ... on 2 harts ({tag})", ratio(per("on-4096", cur, 2), per("on-4096-off", cur, 2)), "report", 0),
+                (f"cow=pt fork+exit+wait 4096 pages at most 1.5x its 0 pages ({tag})",
+                 ratio(per("pt-4096", cur), per("pt-0", cur)), "<=", 1.5),
+                (f"cow=pt 0 pages: rounds at least 0.9x cow=on's ({tag})",
+                 ratio(per("on-0", cur), per("pt-0", cur)), ">=", 0.9)]
+    out.append(("cow=pt fork+exec 4096 pages at most 1.3x its 0 pages (-icount)",
+                ratio(per("exec-pt-4096", "icount"), per("exec-pt-0", "icount")), "<=", 1.3))
+    out += [("two processes, each child writing 256 pages: 2 harts at least 1.5x the rounds of 1 (wall)",
+             ratio(per("two-256", "wall"), per("two-256", "wall", 2)), ">=", 1.5),
+            ("fork+exit+wait, 0 pages: 2 harts no slower than 1 (wall)",
+             ratio(per("on-0", "wall"), per("on-0", "wall", 2)), ">=", 1.0)]
+    return out
+
+def targets(fig, fl, big):
     """[(name, value, op, limit)] for the targets of docs/perf.md."""
     out = []
     for cur in CURRENCIES:
@@ -211,8 +229,7 @@ def targets(fig, fl, big, storms):
                     if 16384 in f["cow"] and 1024 in f["cow"] else float("nan")
                 out.append((f"cow=pt fork at 16384 pages against 1024, nearly flat ({tag}; cow=on {on:.2f}x)",
                             ratio(hi["fork"], lo["fork"]), "report", 0))
-    return out + [(f"{n} with the audit at most 1.25x audit=off (wall clock)", r, "<=", 1.25)
-                  for n, r in storms.items()]
+    return out
 
 def print_targets(items, big):
     print()
@@ -289,9 +306,6 @@ def plot(fig, sizes, out):
     gradelib.write(os.path.join(out, "fork.svg"), "\n".join(svg + ["</svg>"]) + "\n")
 
 MODE_ARGS = {"eager": ["cow=off"], "cow": [], "pt": ["cow=pt"]}
-STORMS = [("forkcycle", "128M", "prog=forkcycle"), ("forkbomb-16M", "16M", "prog=forkbomb"),
-          ("forkbomb-128M", "128M", "prog=forkbomb")]
-PARALLEL = [("smpstress", "prog=smpstress"), ("dirtycow-parallel", "prog=dirtycow parallel")]
 
 def bench_boot(opt, cur, mode):
     """Boot bench in currency cur and fork mode; console in LOGS/CUR-MODE.log."""
@@ -302,13 +316,20 @@ def bench_boot(opt, cur, mode):
         tail = "\n".join(gradelib.read(log).split("\n")[-21:])
         sys.exit(f"bench: the {cur} {mode} run failed; the end of {log}:\n{tail}")
 
-def median_boot(opt, log, harts, mem, args):
-    """Boot three times, one at a time; the median wall-clock seconds."""
-    times = sorted(gradelib.boot(args.split(), mem, harts, 300, log, opt.kernel)[1] for _ in range(3))
-    return round(times[1] / 1000, 3)
+def loop_boot(opt, name, cur, harts):
+    """forkloop with LOOPS[name] (wall clock: the median of three); microseconds a round."""
+    log, runs = os.path.join(opt.logs, f"loop-{name}-{cur}-{harts}.log"), []
+    for _ in range(1 if cur == "icount" else 3):
+        args = ["prog=forkloop", "msec=" + ("300" if cur == "icount" else "2000")] + LOOPS[name].split()
+        gradelib.boot(args, "128M", harts, 300, log, opt.kernel, ["-i"] if cur == "icount" else [])
+        m = re.search(r"^forkloop: [0-9]+ rounds in [0-9]+ ms, ([0-9]+) ns a round", gradelib.read(log), re.M)
+        if not re.search(r"^forkloop pass\.", gradelib.read(log), re.M) or not m:
+            sys.exit(f"bench: forkloop {name} ({cur}, {harts} harts) failed: see {log}")
+        runs.append(int(m[1]) / 1000)
+    return sorted(runs)[len(runs) // 2]
 
 def run_boots(opt):
-    """Every boot of the bench; returns (storms, parallel) timings."""
+    """Every boot of the bench; returns forkloop's microseconds a round by (name, currency, harts)."""
     with open(opt.kernel, "rb") as f:
         modes = MODES if b"lazy page-table sharing" in f.read() else MODES[:2]
     print(f"bench: booting bench with: {' '.join(modes)}; under -icount"
@@ -316,35 +337,30 @@ def run_boots(opt):
     list(gradelib.run_all(modes, len(modes), lambda m: bench_boot(opt, "icount", m)))
     for m in [] if opt.icount_only else modes:
         bench_boot(opt, "wall", m)
-    if opt.quick or opt.icount_only:
-        return {}, {}
-    print("bench: fork storms, with and without the audit at every exit...", flush=True)
-    storms = {name: {a: median_boot(opt, os.path.join(opt.logs, f"storm-{name}-{a}.log"), 1,
-                                    mem, f"{args} audit={a}") for a in ("on", "off")}
-              for name, mem, args in STORMS}
-    print("bench: parallel programs on 1, 2 and 4 harts...", flush=True)
-    harts = {name: {n: median_boot(opt, os.path.join(opt.logs, f"smp-{name}-{n}.log"), n,
-                                   "128M", args) for n in (1, 2, 4)} for name, args in PARALLEL}
-    return storms, harts
+    if opt.quick:
+        return {}
+    print("bench: forkloop, boots that differ in one thing...", flush=True)
+    return {(name, cur, h): loop_boot(opt, name, cur, h) for cur, h in LOOP_RUNS
+            for name in LOOPS if cur == "icount" or not opt.icount_only}
 
 def main():
     ap = argparse.ArgumentParser(description="Fork and COW-fault costs (make bench).")
-    ap.add_argument("--quick", action="store_true", help="two small sizes, no storms")
+    ap.add_argument("--quick", action="store_true", help="two small sizes, no forkloop")
+    ap.add_argument("--docs", action="store_true", help="write fork.csv and fork.svg to docs/perf")
     ap.add_argument("--icount-only", action="store_true", help="no wall-clock runs")
     ap.add_argument("-k", dest="kernel", default="bin/kernel")
     opt = ap.parse_args()
     os.chdir(gradelib.TOP)
     if not os.path.exists(opt.kernel):
         sys.exit(f"bench: no {opt.kernel} (run make first)")
-    opt.logs, out = "obj/bench", "obj/bench/quick" if opt.quick else "docs/perf"
+    opt.logs, out = "obj/bench", "docs/perf" if opt.docs else "obj/bench"
     os.makedirs(out, exist_ok=True)
     for name in os.listdir(opt.logs):
         if name.endswith(".log"):
             os.remove(os.path.join(opt.logs, name))
-    storms, harts = run_boots(opt)
-    report(out, opt.logs, storms, harts)
+    report(out, opt.logs, run_boots(opt))
 
-def report(out, logdir, storms_t, harts_t):
+def report(out, logdir, loops):
     """Print the tables and targets; write OUT/fork.csv and OUT/fork.svg."""
     runs = load(logdir)
     if not runs:
@@ -356,9 +372,9 @@ def report(out, logdir, storms_t, harts_t):
     print_tables(fig, sizes, modes, fl)
     big = 4096 if 4096 in sizes else sizes[-1]      # where the targets are set
     print_parts(fig, big)
-    storms = print_storms(storms_t)
-    print_harts(harts_t)
-    print_targets(targets(fig, fl, big, storms), big)
+    if loops:
+        print_loops(loops)
+    print_targets(targets(fig, fl, big) + loop_targets(loops) * bool(loops), big)
     write_csv(fig, sizes, out)
     plot(fig, sizes, out)
     print()
