@@ -163,8 +163,9 @@ def print_parts(fig, big):
         print("  handle_mm_fault copying a page %.0f" % k["k_wpcopy"])
 
 # forkloop boots: name -> boot arguments; each is run in every (currency, harts) of LOOP_RUNS
-LOOPS = {"on-0": "", "on-4096": "pages=4096", "on-4096-off": "pages=4096 audit=off",
-         "pt-0": "cow=pt", "pt-4096": "cow=pt pages=4096", "exec-pt-0": "cow=pt loop=exec",
+LOOPS = {"on-0": "", "on-0-off": "audit=off", "on-4096": "pages=4096", "on-4096-off": "pages=4096 audit=off",
+         "pt-0": "cow=pt", "pt-0-off": "cow=pt audit=off", "pt-4096": "cow=pt pages=4096",
+         "pt-4096-off": "cow=pt pages=4096 audit=off", "exec-pt-0": "cow=pt loop=exec",
          "exec-pt-4096": "cow=pt loop=exec pages=4096", "two-256": "loop=write pages=256 procs=2"}
 LOOP_RUNS = [("icount", 1), ("wall", 1), ("wall", 2), ("icount", 2)]
 
@@ -355,6 +356,7 @@ def main():
         sys.exit(f"bench: no {opt.kernel} (run make first)")
     opt.logs, out = "obj/bench", "docs/perf" if opt.docs else "obj/bench"
     os.makedirs(out, exist_ok=True)
+    os.makedirs(opt.logs, exist_ok=True)
     for name in os.listdir(opt.logs):
         if name.endswith(".log"):
             os.remove(os.path.join(opt.logs, name))

@@ -21,7 +21,7 @@
  *
  * and with the kbench system call (kern/debug/kbench.c) the floors and
  * parts of those paths inside the kernel. It runs in whatever mode the
- * kernel was booted in (cow=off: eager fork); tools/bench.sh boots it
+ * kernel was booted in (cow=off: eager fork); tools/bench.py boots it
  * once per mode and turns the lines it prints into a table, a CSV and a
  * plot. Every number printed is in rdtime ticks (100 ns; under QEMU's
  * -icount shift=0 one tick is exactly 100 instructions).
