@@ -33,8 +33,7 @@ struct cpu {
     struct spinlock *parked_on; /* in wfi until this lock is let go (spinlock.c) */
     bool kicked;                /* idle, sent an IPI, not yet awake (atomic: any hart sets it) */
     struct trace_event *trace;  /* the running process's COW event (cow_trace.h) */
-    struct held_lock held[MAX_HELD_LOCKS];     /* the spinlocks it holds (lockdep.c) */
-    int nheld;
+    struct held_locks held;     /* the spinlocks it holds (lockdep.h) */
     struct page_cache {         /* free pages kept for this hart (pmm.c), under ... */
         spinlock_t lock;        /* ... this lock: other harts empty it when memory runs out */
         list_entry_t pages;     /* (page_link) */

@@ -18,7 +18,7 @@
  * checker finds it the first time both orders merely happen, on any
  * hart, at any time; the deadlock itself needs them to happen at once.
  *
- * Each hart keeps the locks it holds (struct cpu's held[]), so
+ * Each hart keeps the locks it holds (struct cpu's held), so
  * sleeping with a spinlock held is caught in schedule, with the lock's
  * name and where it was taken. The checker's own tables are guarded by
  * graph_lock, a bare test-and-set lock: the checker does not check
@@ -37,7 +37,7 @@ static struct {
     const char *held_at, *taken_at;     /* where a was held and b taken, the first time */
 } order[MAX_CLASSES + 1][MAX_CLASSES + 1];
 static int graph_lock;
-static bool stats_on;
+bool lockstat_on;
 
 static void graph_lock_take(void) {
     while (__atomic_exchange_n(&graph_lock, 1, __ATOMIC_ACQUIRE)) {
@@ -49,7 +49,7 @@ static void graph_lock_give(void) {
 }
 
 /* The class's number, given the first time it is taken. */
-static int class_id(struct lock_class *class) {
+int lockdep_class_id(struct lock_class *class) {
     int id = __atomic_load_n(&class->id, __ATOMIC_ACQUIRE);
     if (id == 0) {
         graph_lock_take();
@@ -99,7 +99,8 @@ static void print_path(int from, int to, bool seen[]) {
 
 /*
  * Class b is taken at taken_at while a is held (taken at held_at): the
- * first time, record it, unless it closes a cycle, which panics.
+ * first time, record it (and set a's `after` bit), unless it closes a
+ * cycle, which panics.
  */
 static void record_order(int a, int b, const char *held_at, const char *taken_at) {
     graph_lock_take();
@@ -117,52 +118,34 @@ static void record_order(int a, int b, const char *held_at, const char *taken_at
     if (order[a][b].held_at == NULL) {
         order[a][b].held_at = held_at;
         order[a][b].taken_at = taken_at;
+        __atomic_fetch_or(&classes[a]->after, 1ULL << b, __ATOMIC_RELEASE);
     }
     graph_lock_give();
 }
 
-/* spin_lock is about to wait for lock at `where`: check the order, then note it held. */
-void lock_acquire(spinlock_t *lock, const char *where) {
-    struct cpu *cpu = mycpu();
-    int id = class_id(lock->class);
-    for (int i = 0; i < cpu->nheld; i++) {
-        const struct held_lock *h = &cpu->held[i];
-        int held = h->lock->class->id;
-        if (held == id) {
-            panic("lockdep: two %s locks held at once (taken at %s and %s)", lock->class->name,
-                  h->where, where);
-        }
-        if (order[held][id].held_at == NULL) {
-            record_order(held, id, h->where, where);
-        }
+/* lock_acquire found lock's class not yet known after held's i-th lock: record it, or panic. */
+void lockdep_new_order(struct held_locks *held, int i, spinlock_t *lock, const char *where) {
+    const struct held_lock *h = &held->lock[i];
+    if (h->lock->class == lock->class) {
+        panic("lockdep: two %s locks held at once (taken at %s and %s)", lock->class->name,
+              h->where, where);
     }
-    if (cpu->nheld == MAX_HELD_LOCKS) {
-        panic("lockdep: more than %d spinlocks held at %s", MAX_HELD_LOCKS, where);
-    }
-    cpu->held[cpu->nheld++] = (struct held_lock){ lock, where };
+    record_order(h->lock->class->id, lock->class->id, h->where, where);
 }
 
-/* spin_lock got lock after waiting `waited` rdtime ticks (0: at once). */
-void lock_acquired(spinlock_t *lock, uint64_t waited) {
-    if (stats_on) {
-        struct lock_class *class = lock->class;
-        __atomic_fetch_add(&class->acquired, 1, __ATOMIC_RELAXED);
-        if (waited != 0) {
-            __atomic_fetch_add(&class->contended, 1, __ATOMIC_RELAXED);
-            __atomic_fetch_add(&class->wait_ticks, waited, __ATOMIC_RELAXED);
-        }
-    }
+void lockdep_too_many(struct held_locks *held, const char *where) {
+    panic("lockdep: more than %d spinlocks held at %s (the first taken at %s)", MAX_HELD_LOCKS,
+          where, held->lock[0].where);
 }
 
-/* spin_unlock lets lock go: it leaves this hart's held locks (in any order). */
-void lock_release(spinlock_t *lock) {
-    struct cpu *cpu = mycpu();
-    for (int i = cpu->nheld - 1; i >= 0; i--) {
-        if (cpu->held[i].lock == lock) {
-            for (int j = i; j + 1 < cpu->nheld; j++) {
-                cpu->held[j] = cpu->held[j + 1];
+/* lock_release: lock is not the last one taken; take it out from among the others. */
+void lockdep_release_unheld(struct held_locks *held, spinlock_t *lock) {
+    for (int i = held->n - 1; i >= 0; i--) {
+        if (held->lock[i].lock == lock) {
+            for (int j = i; j + 1 < held->n; j++) {
+                held->lock[j] = held->lock[j + 1];
             }
-            cpu->nheld--;
+            held->n--;
             return;
         }
     }
@@ -171,25 +154,25 @@ void lock_release(spinlock_t *lock) {
 
 /* The caller is about to sleep: no spinlock but `allowed` (the scheduler's own) may be held. */
 void lockdep_assert_may_sleep(const spinlock_t *allowed) {
-    struct cpu *cpu = mycpu();
-    for (int i = 0; i < cpu->nheld; i++) {
-        if (cpu->held[i].lock != allowed) {
+    const struct held_locks *held = &mycpu()->held;
+    for (int i = 0; i < held->n; i++) {
+        if (held->lock[i].lock != allowed) {
             panic("lockdep: sleeping with the %s lock held (taken at %s)",
-                  cpu->held[i].lock->class->name, cpu->held[i].where);
+                  held->lock[i].lock->class->name, held->lock[i].where);
         }
     }
 }
 
 void lockdep_init(void) {
-    stats_on = bootarg_is("lockstat", "", false) || bootarg_is("lockstat", "on", false);
-    if (stats_on) {
+    lockstat_on = bootarg_is("lockstat", "", false) || bootarg_is("lockstat", "on", false);
+    if (lockstat_on) {
         cprintf("lockstat: counting lock waits per class\n");
     }
 }
 
 /* With lockstat: one line per class taken since the last call; then count from 0. */
 void lockstat_print(void) {
-    if (!stats_on) {
+    if (!lockstat_on) {
         return;
     }
     for (int id = 1; id <= nclasses; id++) {

@@ -12,11 +12,19 @@
  * the same lock again. Holders may sleep (the get-user-pages loop yields
  * while it holds its mm's lock for reading); like any sleeper, whoever
  * takes it holds no spinlock.
+ *
+ * The state is one atomic word, so that a reader takes and lets go of a
+ * free lock with one compare-and-swap (every page fault does); the
+ * spinlock is taken only to wait or to wake (rwsem.c).
  */
+#define RWSEM_READER 1U                 /* count: each reader adds one */
+#define RWSEM_READERS 0x0fffffffU       /* the readers' part */
+#define RWSEM_WRITER (1U << 30)         /* held for writing */
+#define RWSEM_WAITING (1U << 29)        /* a writer waits: readers may not come in */
+
 struct rwsem {
-    spinlock_t lock;            /* guards the fields below */
-    int readers;                /* holding it for reading */
-    bool writer;                /* held for writing */
+    unsigned int count;         /* RWSEM_xxx (atomic; WAITING changes under lock) */
+    spinlock_t lock;            /* guards writers_waiting and the queue */
     int writers_waiting;
     wait_queue_t queue;         /* everyone waiting for it */
 };
@@ -30,8 +38,7 @@ void up_write(struct rwsem *sem);
 
 /* Is it held at all (by anyone)? For assertions (a racy look, but never wrong for a holder). */
 static inline bool rwsem_is_locked(const struct rwsem *sem) {
-    return __atomic_load_n(&sem->readers, __ATOMIC_RELAXED) > 0 ||
-           __atomic_load_n(&sem->writer, __ATOMIC_RELAXED);
+    return (__atomic_load_n(&sem->count, __ATOMIC_RELAXED) & (RWSEM_READERS | RWSEM_WRITER)) != 0;
 }
 
 #endif /* !__KERN_SYNC_RWSEM_H__ */

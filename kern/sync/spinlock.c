@@ -6,21 +6,30 @@
 #include <sbi.h>
 #include <assert.h>
 
-void intr_push(void) {
+/* Interrupts off (nesting); the running hart, which cannot change until the last pop. */
+static inline struct cpu *push_off(void) {
     bool on = (read_csr(sstatus) & SSTATUS_SIE) != 0;
     intr_disable();
     struct cpu *cpu = mycpu();
     if (cpu->intr_depth++ == 0) {
         cpu->intr_was_on = on;
     }
+    return cpu;
 }
 
-void intr_pop(void) {
-    struct cpu *cpu = mycpu();
+static inline void pop_off(struct cpu *cpu) {
     assert(!(read_csr(sstatus) & SSTATUS_SIE) && cpu->intr_depth > 0);
     if (--cpu->intr_depth == 0 && cpu->intr_was_on) {
         intr_enable();
     }
+}
+
+void intr_push(void) {
+    push_off();
+}
+
+void intr_pop(void) {
+    pop_off(mycpu());
 }
 
 void spin_init(spinlock_t *lock, struct lock_class *class) {
@@ -88,32 +97,33 @@ static void wake_parked(spinlock_t *lock) {
 
 /* Take lock (through the spin_lock macro, which passes its own file and line). */
 void spin_lock_at(spinlock_t *lock, const char *where) {
-    intr_push();
-    if (spin_holding(lock)) {
+    struct cpu *cpu = push_off();
+    if (__atomic_load_n(&lock->holder, __ATOMIC_RELAXED) == cpu) {
         panic("spin_lock: hart %d already holds the %s lock (taken at %s), and takes it at %s",
               cpu_id(), lock->class->name, lock->taken_at, where);
     }
-    lock_acquire(lock, where);
+    lock_acquire(&cpu->held, lock, where);
     uint64_t waited = 0;
     if (!try_take(lock)) {
         uint64_t start = rdtime();
         wait_and_take(lock);
         waited = rdtime() - start + 1;
     }
-    lock->holder = mycpu();
+    __atomic_store_n(&lock->holder, cpu, __ATOMIC_RELAXED);
     lock->taken_at = where;
     lock_acquired(lock, waited);
 }
 
 void spin_unlock(spinlock_t *lock) {
-    if (!spin_holding(lock)) {
+    struct cpu *cpu = mycpu();
+    if (__atomic_load_n(&lock->holder, __ATOMIC_RELAXED) != cpu) {
         panic("spin_unlock: hart %d does not hold the %s lock", cpu_id(), lock->class->name);
     }
-    lock_release(lock);
-    lock->holder = NULL;
+    lock_release(&cpu->held, lock);
+    __atomic_store_n(&lock->holder, NULL, __ATOMIC_RELAXED);
     __atomic_store_n(&lock->locked, 0, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&lock->waiting, __ATOMIC_SEQ_CST) > 0) {
         wake_parked(lock);
     }
-    intr_pop();
+    pop_off(cpu);
 }

@@ -13,12 +13,13 @@ struct cpu;
 struct lock_class {
     const char *name;
     int id;                     /* the checker's number for it; 0 until first taken */
+    uint64_t after;             /* bit b: class b was taken while this one was held (atomic) */
     uint64_t acquired;          /* with boot argument lockstat: times taken, */
     uint64_t contended;         /* ... times a hart had to wait, */
     uint64_t wait_ticks;        /* ... and for how long in all (rdtime ticks) */
 };
 
-#define LOCK_CLASS(name) { (name), 0, 0, 0, 0 }
+#define LOCK_CLASS(name) { (name), 0, 0, 0, 0, 0 }
 
 /*
  * A spinlock: the holder runs with interrupts off, so no interrupt on
