@@ -123,14 +123,18 @@ static void record_order(int a, int b, const char *held_at, const char *taken_at
     graph_lock_give();
 }
 
-/* lock_acquire found lock's class not yet known after held's i-th lock: record it, or panic. */
-void lockdep_new_order(struct held_locks *held, int i, spinlock_t *lock, const char *where) {
-    const struct held_lock *h = &held->lock[i];
-    if (h->lock->class == lock->class) {
-        panic("lockdep: two %s locks held at once (taken at %s and %s)", lock->class->name,
-              h->where, where);
+/* lock_acquire found lock's class not yet known after some held lock's: record, or panic. */
+void lockdep_new_order(struct held_locks *held, spinlock_t *lock, const char *where) {
+    for (int i = 0; i < held->n; i++) {
+        const struct held_lock *h = &held->lock[i];
+        if (h->lock->class == lock->class) {
+            panic("lockdep: two %s locks held at once (taken at %s and %s)", lock->class->name,
+                  h->where, where);
+        }
+        if (!(h->lock->class->after & (1ULL << lock->class->id))) {
+            record_order(h->lock->class->id, lock->class->id, h->where, where);
+        }
     }
-    record_order(h->lock->class->id, lock->class->id, h->where, where);
 }
 
 void lockdep_too_many(struct held_locks *held, const char *where) {

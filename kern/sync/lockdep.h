@@ -32,7 +32,7 @@ struct held_locks {
 };
 
 int lockdep_class_id(struct lock_class *class);                 /* numbered when first taken */
-void lockdep_new_order(struct held_locks *held, int i, struct spinlock *lock, const char *where);
+void lockdep_new_order(struct held_locks *held, struct spinlock *lock, const char *where);
 void lockdep_release_unheld(struct held_locks *held, struct spinlock *lock);
 void lockdep_too_many(struct held_locks *held, const char *where);
 void lockdep_assert_may_sleep(const struct spinlock *allowed);  /* only `allowed` (or none) held */
@@ -43,11 +43,12 @@ extern bool lockstat_on;
 /* lock is about to be taken at `where` by the hart that holds `held`: check the order, note it. */
 static inline void lock_acquire(struct held_locks *held, struct spinlock *lock, const char *where) {
     struct lock_class *class = lock->class;
-    uint64_t bit = 1ULL << (class->id != 0 ? class->id : lockdep_class_id(class));
+    uint64_t bit = 1ULL << (class->id != 0 ? class->id : lockdep_class_id(class)), known = bit;
     for (int i = 0; i < held->n; i++) {
-        if (!(__atomic_load_n(&held->lock[i].lock->class->after, __ATOMIC_ACQUIRE) & bit)) {
-            lockdep_new_order(held, i, lock, where);    /* a new pair, or a panic */
-        }
+        known &= __atomic_load_n(&held->lock[i].lock->class->after, __ATOMIC_ACQUIRE);
+    }
+    if (!known) {
+        lockdep_new_order(held, lock, where);   /* a new pair, or a panic */
     }
     if (held->n == MAX_HELD_LOCKS) {
         lockdep_too_many(held, where);
