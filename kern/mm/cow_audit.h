@@ -79,12 +79,26 @@ static inline const struct vma_struct *audit_area(struct mmu_gather *tlb, uintpt
 void cow_audit_broken(uint32_t bad, uintptr_t va, pte_t pte);
 
 /*
+ * The area of the unmapping's address space that covers all of [va, end)
+ * (NULL if none does, or its areas are not known): one lookup for a run
+ * of PTEs (pgtable.c's unmap_ptes), instead of one each.
+ */
+static inline const struct vma_struct *cow_audit_run_area(struct mmu_gather *tlb, uintptr_t va,
+                                                          uintptr_t end) {
+    const struct vma_struct *vma = tlb->areas != NULL ? audit_area(tlb, va) : NULL;
+    return vma != NULL && end <= vma->vm_end ? vma : NULL;
+}
+
+/*
  * The PTE for va was unmapped; its page's count is now `others`: the
- * rules, if the unmapping is audited. (pgtable.c's zap_pte.)
+ * rules, if the unmapping is audited. run_area: the area that covers
+ * the run va lies in, or NULL to look it up. (pgtable.c's zap_pte.)
  */
 static inline void cow_audit_unmap(struct mmu_gather *tlb, uintptr_t va, pte_t pte,
-                                   const struct Page *page, int others) {
-    const struct vma_struct *vma = tlb->areas != NULL ? audit_area(tlb, va) : NULL;
+                                   const struct Page *page, int others,
+                                   const struct vma_struct *run_area) {
+    const struct vma_struct *vma = run_area != NULL ? run_area :
+                                   tlb->areas != NULL ? audit_area(tlb, va) : NULL;
     uint32_t bad = audit_pte_problems(vma, tlb->areas != NULL, pte, page, others, tlb->in_shared);
     if (bad != 0) {
         cow_audit_broken(bad, va, pte);

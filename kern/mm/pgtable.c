@@ -88,10 +88,12 @@ struct Page *get_page(pde_t *pgdir, uintptr_t va, pte_t **ptep_store) {
 /*
  * Clear the present PTE *ptep (for va): its page loses a reference, and
  * at zero it is gathered into tlb, to be freed after the flush. If tlb
- * is audited, the PTE is checked as it goes (cow_audit.h); one that maps
- * no page of RAM is reported and cleared, never followed.
+ * is audited, the PTE is checked as it goes (cow_audit.h; run_area: the
+ * area of the whole run, or NULL); one that maps no page of RAM is
+ * reported and cleared, never followed.
  */
-static void zap_pte(pte_t *ptep, uintptr_t va, struct mmu_gather *tlb) {
+static void zap_pte(pte_t *ptep, uintptr_t va, struct mmu_gather *tlb,
+                    const struct vma_struct *run_area) {
     pte_t pte = *ptep;
     tlb->flush = true;
     if (tlb->audit && !(pte_is_leaf(pte) && pte_page_valid(pte))) {
@@ -104,7 +106,7 @@ static void zap_pte(pte_t *ptep, uintptr_t va, struct mmu_gather *tlb) {
     tlb->unmapped++;
     int ref = page_ref_unmap(page);
     if (tlb->audit) {
-        cow_audit_unmap(tlb, va, pte, page, ref);
+        cow_audit_unmap(tlb, va, pte, page, ref, run_area);
     }
     if (ref == 0) {
         tlb->freed++;
@@ -188,9 +190,10 @@ static uintptr_t next_leaf_table(uintptr_t va) {
  * into tlb.
  */
 void unmap_ptes(pte_t *ptes, size_t n, uintptr_t va, struct mmu_gather *tlb) {
+    const struct vma_struct *area = tlb->audit ? cow_audit_run_area(tlb, va, va + n * PGSIZE) : NULL;
     for (size_t i = 0; i < n; i++) {
         if (pte_present(ptes[i])) {
-            zap_pte(&ptes[i], va + i * PGSIZE, tlb);
+            zap_pte(&ptes[i], va + i * PGSIZE, tlb, area);
         }
     }
 }
@@ -213,6 +216,29 @@ int unshare_partial(pde_t *pgdir, uintptr_t start, uintptr_t end) {
     return 0;
 }
 
+/* unmap_range within one level-1 table (the one mapping [start, end), inside 1 GiB). */
+static void unmap_level1(struct mmu_gather *tlb, pde_t *pdes, uintptr_t start, uintptr_t end) {
+    for (uintptr_t va = start, next; va < end; va = next) {
+        pde_t *pdep = &pdes[PX(1, va)];
+        next = MIN(next_leaf_table(va), end);
+        if (*pdep == 0 || !(pte_present(*pdep) || pde_is_shared(*pdep))) {
+            continue;
+        }
+        if (tlb->audit && !cow_audit_unmap_pde(tlb, va, *pdep)) {
+            continue;                   /* malformed: reported, and never followed */
+        }
+        if (pde_is_zero(*pdep)) {
+            set_pde(pdep, 0);
+            tlb->flush = true;
+        } else if (pde_is_shared(*pdep)) {
+            assert(va % PT_SPAN(1) == 0 && next - va == PT_SPAN(1));
+            cow_pt_drop(pdep, va, tlb);
+        } else {
+            unmap_ptes(&pde2table(*pdep)[PX(0, va)], (next - va) / PGSIZE, va, tlb);
+        }
+    }
+}
+
 /*
  * Remove every user mapping in [start, end) of tlb's page table: pages
  * lose one reference, and a shared leaf table that the range covers
@@ -226,27 +252,13 @@ int unshare_partial(pde_t *pgdir, uintptr_t start, uintptr_t end) {
  */
 void unmap_range(struct mmu_gather *tlb, uintptr_t start, uintptr_t end) {
     assert(start % PGSIZE == 0 && end % PGSIZE == 0 && USER_ACCESS(start, end));
-    pde_t *pgdir = tlb->pgdir;
     for (uintptr_t va = start, next; va < end; va = next) {
-        next = MIN(next_leaf_table(va), end);
-        pde_t *pdep = get_pde(pgdir, va, false);
-        if (pdep == NULL || !(pte_present(*pdep) || pde_is_shared(*pdep))) {
-            continue;
+        pde_t *rootp = &tlb->pgdir[PX(2, va)];
+        next = MIN(ROUNDDOWN(va, PT_SPAN(2)) + PT_SPAN(2), end);
+        if (pte_present(*rootp)) {              /* (else no table below: skip its 1 GiB) */
+            assert(pte_is_table(*rootp));
+            unmap_level1(tlb, pde2table(*rootp), va, next);
         }
-        if (tlb->audit && !cow_audit_unmap_pde(tlb, va, *pdep)) {
-            continue;                   /* malformed: reported, and never followed */
-        }
-        if (pde_is_zero(*pdep)) {
-            set_pde(pdep, 0);
-            tlb->flush = true;
-            continue;
-        }
-        if (pde_is_shared(*pdep)) {
-            assert(va % PT_SPAN(1) == 0 && next - va == PT_SPAN(1));
-            cow_pt_drop(pdep, va, tlb);
-            continue;
-        }
-        unmap_ptes(&pde2table(*pdep)[PX(0, va)], (next - va) / PGSIZE, va, tlb);
     }
 }
 
@@ -312,6 +324,9 @@ static void walk_table(pde_t *table, int level, uintptr_t base, uintptr_t first,
     bool want_leaves = walk->leaf != NULL || walk->bad != NULL;
     for (size_t i = lo; i <= hi; i++) {
         pte_t *ptep = &table[i];
+        if (*ptep == 0) {
+            continue;                   /* (most entries: the quick way past) */
+        }
         bool shared = level == 1 && pde_is_shared(*ptep);
         if (!pte_present(*ptep) && !shared) {
             continue;
