@@ -216,14 +216,34 @@ int unshare_partial(pde_t *pgdir, uintptr_t start, uintptr_t end) {
     return 0;
 }
 
-/* unmap_range within one level-1 table (the one mapping [start, end), inside 1 GiB). */
+/*
+ * The table that entry *pdep (at `level`, for va) names maps nothing any
+ * more: clear the entry and gather the table into tlb, to be freed after
+ * the flush (a hart may be walking it until then); audited if tlb is.
+ */
+static void gather_table(struct mmu_gather *tlb, pde_t *pdep, uintptr_t va, int level) {
+    if (tlb->audit) {
+        cow_audit_free_table(va, *pdep);
+    }
+    tlb_gather_free(tlb, pte2page(*pdep));
+    if (level == 1) {
+        set_pde(pdep, 0);               /* (the directory-entry machine sees it) */
+    } else {
+        *pdep = 0;
+    }
+    tlb->flush = true;
+}
+
+/* unmap_range within the level-1 table pdes, which maps [start, end) (inside 1 GiB). */
 static void unmap_level1(struct mmu_gather *tlb, pde_t *pdes, uintptr_t start, uintptr_t end) {
-    for (uintptr_t va = start, next; va < end; va = next) {
-        pde_t *pdep = &pdes[PX(1, va)];
-        next = MIN(next_leaf_table(va), end);
+    uintptr_t table_base = ROUNDDOWN(start, PT_SPAN(2));
+    for (size_t i = PX(1, start), last = PX(1, end - 1); i <= last; i++) {
+        pde_t *pdep = &pdes[i];
         if (*pdep == 0 || !(pte_present(*pdep) || pde_is_shared(*pdep))) {
             continue;
         }
+        uintptr_t base = table_base + i * PT_SPAN(1);
+        uintptr_t va = MAX(start, base), next = MIN(end, base + PT_SPAN(1));
         if (tlb->audit && !cow_audit_unmap_pde(tlb, va, *pdep)) {
             continue;                   /* malformed: reported, and never followed */
         }
@@ -231,10 +251,13 @@ static void unmap_level1(struct mmu_gather *tlb, pde_t *pdes, uintptr_t start, u
             set_pde(pdep, 0);
             tlb->flush = true;
         } else if (pde_is_shared(*pdep)) {
-            assert(va % PT_SPAN(1) == 0 && next - va == PT_SPAN(1));
+            assert(va == base && next - va == PT_SPAN(1));
             cow_pt_drop(pdep, va, tlb);
         } else {
             unmap_ptes(&pde2table(*pdep)[PX(0, va)], (next - va) / PGSIZE, va, tlb);
+            if (tlb->free_tables) {
+                gather_table(tlb, pdep, va, 1);
+            }
         }
     }
 }
@@ -248,7 +271,8 @@ static void unmap_level1(struct mmu_gather *tlb, pde_t *pdes, uintptr_t start, u
  * loses the entry (what stays mapped of it reads zeros through ordinary
  * faults). Pages left with no holder wait in tlb: the caller ends with
  * tlb_finish_mmu, which flushes every hart's TLB once and then frees
- * them.
+ * them. With tlb->free_tables (exit: the range is all user space), each
+ * page table the range reaches waits there too.
  */
 void unmap_range(struct mmu_gather *tlb, uintptr_t start, uintptr_t end) {
     assert(start % PGSIZE == 0 && end % PGSIZE == 0 && USER_ACCESS(start, end));
@@ -258,6 +282,9 @@ void unmap_range(struct mmu_gather *tlb, uintptr_t start, uintptr_t end) {
         if (pte_present(*rootp)) {              /* (else no table below: skip its 1 GiB) */
             assert(pte_is_table(*rootp));
             unmap_level1(tlb, pde2table(*rootp), va, next);
+            if (tlb->free_tables) {
+                gather_table(tlb, rootp, va, 2);
+            }
         }
     }
 }
@@ -284,20 +311,13 @@ void free_empty_tables(struct mmu_gather *tlb, uintptr_t start, uintptr_t end) {
     for (uintptr_t va = ROUNDDOWN(start, PT_SPAN(1)); va < end; va += PT_SPAN(1)) {
         pde_t *pdep = get_pde(pgdir, va, false);
         if (pdep != NULL && pte_is_table(*pdep) && table_empty(pde2table(*pdep))) {
-            if (tlb->audit) {
-                cow_audit_free_table(va, *pdep);
-            }
-            tlb_gather_free(tlb, pte2page(*pdep));
-            set_pde(pdep, 0);
-            tlb->flush = true;
+            gather_table(tlb, pdep, va, 1);
         }
     }
     for (uintptr_t va = ROUNDDOWN(start, PT_SPAN(2)); va < end; va += PT_SPAN(2)) {
         pde_t *rootp = &pgdir[PX(2, va)];
         if (pte_is_table(*rootp) && table_empty(pde2table(*rootp))) {
-            tlb_gather_free(tlb, pte2page(*rootp));
-            *rootp = 0;
-            tlb->flush = true;
+            gather_table(tlb, rootp, va, 2);
         }
     }
 }

@@ -58,6 +58,7 @@ struct mmu_gather {
     size_t unmapped, freed;     /* PTEs cleared; pages left with no holder */
     bool flush;                 /* some entry was cleared: the TLBs must forget it */
     list_entry_t pages;         /* to free after the flush (through page_link) */
+    bool free_tables;           /* exit's: the tables the range covers go too */
     /* The audit as it goes (cow_audit.c), if `audit` is set: */
     bool audit;
     struct mm_struct *areas;    /* check each PTE against these areas (NULL: do not) */

@@ -105,7 +105,7 @@ void tlb_flush_all(pde_t *pgdir) {
 void tlb_gather_mmu(struct mmu_gather *tlb, pde_t *pgdir) {
     tlb->pgdir = pgdir;
     tlb->unmapped = tlb->freed = 0;
-    tlb->flush = false;
+    tlb->flush = tlb->free_tables = false;
     list_init(&tlb->pages);
     tlb->audit = tlb->in_shared = false;
     tlb->areas = NULL;

@@ -206,11 +206,11 @@ int dup_mmap(struct mm_struct *to, struct mm_struct *from) {
 
 /*
  * Drop every user mapping, in an area or (a bug the audit names) not,
- * and free the page tables below the root (the areas stay); with audit,
- * each PTE and table is checked as it goes. Pages still mapped by
- * another process only lose a reference, and leaf tables still shared
- * with another (cow=pt) only lose this name: unmap_range covers every
- * 2 MiB of user space whole.
+ * and free the page tables below the root (the areas stay), all in one
+ * pass, freed after one flush; with audit, each PTE and table is checked
+ * as it goes. Pages still mapped by another process only lose a
+ * reference, and leaf tables still shared with another (cow=pt) only
+ * lose this name: unmap_range covers every 2 MiB of user space whole.
  */
 static void exit_mmap(struct mm_struct *mm, bool audit) {
     struct mmu_gather tlb;
@@ -220,8 +220,8 @@ static void exit_mmap(struct mm_struct *mm, bool audit) {
     if (audit) {
         cow_audit_begin(&tlb, mm);
     }
+    tlb.free_tables = true;
     unmap_range(&tlb, USERBASE, USERTOP);
     tlb_finish_mmu(&tlb);
-    free_pgtables(mm->pgdir, USERBASE, USERTOP, tlb.audit);
     unmap_trace_end(&ev, "exit_mmap", &tlb);
 }
