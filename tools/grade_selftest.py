@@ -31,7 +31,7 @@ import teacher
 DIR = os.path.join(gradelib.TOP, "obj/grade-selftest")
 TESTS = "default\n  expect init check memory pass.\n  reject-re kernel panic.*\nlab fake A fake kernel\n" + \
     "".join(f"test {t}\n  expect {t} pass.\n" for t in "bad0 ok1 bad1 shy1 panic1 ok2".split()) + \
-    "".join(f"test {t}\n  timeout 2\n  expect {t} pass.\n" for t in ("hang1", "ok3")) + \
+    "".join(f"test {t}\n  timeout 2\n  expect {t} pass.\n" for t in ("hang1", "ok3")) + "  also other\n" + \
     "lab other Another lab\ntest ok4\n  points 3\n  timeout 3\n  expect ok4 pass.\n"
 
 def fake_qemu(args):
@@ -96,7 +96,11 @@ def check_runner(c):
     c.line(out, r"\n4 passed, 5 failed\n$", "the count comes last")
     check_files(c, out, "logs")
     c.line(grade("logs1", share=1), r"^shy1: +OK +\([0-9.]+s\)$", "GRADE_SHARE=1 boots every test alone")
-    check_files(c, grade("logs2", lab="other"), "logs2")
+    c.line(out, r"^== Lab other: .*\nok3: +OK .*\nok4: ", "a test of two labs is shown in both, and counted once")
+    out = grade("logs2", lab="other")
+    c.line(out, r"^Lab other: 8/8\n\n== Lab other regressions: .*\n(.*\n)*Lab other regressions: 2/7$",
+           "LAB= grades the lab's tests, then the earlier labs' others again, a point each")
+    check_files(c, out, "logs2")
 
 def check_files(c, out, logs):
     """The JSON and JUnit files of a run say what its output says."""
@@ -130,7 +134,7 @@ def check_workflow(c, lab, suite):
               and all(reporter["env"][f"{i.upper()}_RESULTS"] == f"${{{{ steps.{i}.outputs.result }}}}"
                       for i in ids)
               and [(s["with"]["test-name"], s["with"]["max-score"]) for s in graders] ==
-              [(t.name, t.points) for t in suite.tests if t.lab == lab]
+              [(t.name, t.points) for _, _, ts in suite.lab_grade(lab) for t in ts]
               and any("upload-artifact" in s.get("uses", "") for s in steps) and "\t" not in body)
         why = "" if ok else ": its steps do not match the lab's tests"
     except (ValueError, KeyError, TypeError, StopIteration) as e:
