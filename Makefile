@@ -12,6 +12,7 @@
 #   make docs       redraw the state-machine pictures in docs/
 #   make debug      boot and wait for gdb (GDBPORT=1234);  make gdb  attaches gdb-multiarch
 #   make handout LAB=cow    a student tree in handout/cow/;  make handout-check  all labs
+#   make lab-docs   regenerate the tables of docs/labs/ (regions, tests, mistakes)
 #   make handin     (in a student tree) the student's changes and grade logs, packed
 #   make autograder LAB=cow     autograder-cow.zip for Gradescope
 #   make grade-handins LAB=cow DIR=folder    grade every handin in folder
@@ -60,7 +61,7 @@ KERN_OBJ  := $(patsubst %,obj/kern/%.o,$(basename $(KERN_SRC))) obj/userprogs.o 
 ULIB_OBJ  := $(patsubst %,obj/ulib/%.o,$(basename $(ULIB_SRC)))
 USER_ELF  := $(patsubst %,obj/user/%.elf,$(USER_PROGS))
 
-.PHONY: all qemu debug gdb grade stress bench docs clean toolchain handout handout-check handin \
+.PHONY: all qemu debug gdb grade stress bench docs clean toolchain handout handout-check handin lab-docs \
         autograder grade-handins
 
 # Keep intermediate objects (make would delete them after linking).
@@ -163,6 +164,10 @@ handout:
 
 handout-check: | toolchain
 	@python3 tools/handout.py check
+
+# The tables of docs/labs/LAB*.md: regions, tests and points, mistakes.
+lab-docs:
+	@python3 tools/handout.py docs
 
 handin:
 	@tools/handin.sh

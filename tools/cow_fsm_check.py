@@ -16,6 +16,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import struct
 import tempfile
 import sys
@@ -303,6 +304,7 @@ def main():
     add("--table", choices=["en", "zh"], help="print the coverage as Markdown")
     add("--update-docs", action="store_true", help="rewrite the coverage tables in docs/cow.md, cow.zh.md")
     opt = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: (gradelib.stop_all(), os._exit(1)))    # with its QEMUs
     if opt.share < 1:
         ap.error("--share must be at least 1")
     opt.trace = trace = TRACES[opt.per_event]

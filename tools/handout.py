@@ -29,6 +29,7 @@ DIR (print the lines of DIR that are LAB's stubbed solutions; exit status
 """
 
 import contextlib
+import glob
 import io
 import json
 import os
@@ -42,8 +43,11 @@ import gradelib
 LABS = ["lab5", "cow", "dirtycow"]  # in course order: a handout stubs its lab and the later ones
 SOURCE_EXT = (".c", ".h", ".S")
 SPOILERS = ["docs/cow.md", "docs/cow.zh.md", "docs/dirtycow.md", "docs/dirtycow.zh.md"]  # they explain solutions
-FULL_TREE_ONLY = [".ci/", "tools/handout.py", "tools/teacher.py", "tools/grade_selftest.py", "docs/labs/teachers"]
+FULL_TREE_ONLY = [".ci/", "tools/handout.py", "tools/labs.json", "tools/teacher.py", "tools/grade_selftest.py",
+                  "docs/labs/teachers"]
 REPORTS = ("report.md", "report.txt", "report.pdf")    # where a student's report may be
+DATA = "tools/labs.json"    # "stubs": what each stub does; "mistakes": id, lab, exercise, en, zh,
+                            # file, old, new, test, words (make handout-check plants each)
 
 BEGIN_RE = re.compile(r"^(\s*)/\* LAB (\w+) (\d+): BEGIN\s*$")
 END_RE = re.compile(r"^\s*/\* LAB (\w+) (\d+): END \*/\s*$")
@@ -299,16 +303,161 @@ def check_lab(lab, suite, top):
     problems += [f"{t} fails, but no {lab} stub should break it" for t in sorted(failed - expected)]
     return problems, len(expected)
 
+# ---- the generated parts of docs/labs/LAB.md and LAB.zh.md --------------------
+
+DOC_TEXT = {
+    ".md": {"regions": ["Exercise", "File", "Function", "The stub meanwhile"],
+            "tests": ["Test", "Exercise", "Points", "Also counts in"], "list": ", ",
+            "mistakes": ["Mistake", "Exercise", "The first FAIL block says", "Caught by"],
+            "boot": "the boot self-check", "and": " and ",
+            "own": "`make grade LAB={lab}` grades these {n} tests ({points} points).",
+            "again": " Then it runs the other {n} tests of {labs} again, as `{lab} regressions`, "
+                     "{p} point each: {names}.",
+            "start": " In the handout, before you write anything, it prints {lines}; when you are "
+                     "done, `Total Score: {total}/{total}`.\n"},
+    ".zh.md": {"regions": ["练习", "文件", "函数", "桩目前的行为"],
+               "tests": ["测试", "练习", "分数", "也计入"], "list": "、",
+               "mistakes": ["错误", "练习", "第一个 FAIL 块中的文字", "发现它的测试"],
+               "boot": "启动自检", "and": " 和 ",
+               "own": "`make grade LAB={lab}` 为这 {n} 个测试评分（共 {points} 分）。",
+               "again": "然后把 {labs} 的其余 {n} 个测试作为 `{lab} regressions` 再运行一遍，每个 {p} 分：{names}。",
+               "start": "在刚发下的代码树中，动手之前它打印 {lines}；全部完成后是 `Total Score: {total}/{total}`。\n"},
+}
+GENERATED_RE = re.compile(r"(<!-- GENERATED: (\w+) -->\n).*?(?=<!-- END GENERATED -->)", re.S)
+
+def function_of(path, line):
+    """The C function around line (1-based) of path."""
+    above = reversed(gradelib.read(path).split("\n")[:line])
+    return next(m[1] for m in map(re.compile(r"[a-z_][^=;(]*\b(\w+)\(").match, above) if m)
+
+def table(head, rows):
+    return "".join("|" + "|".join(row) + "|\n" for row in [[f" {h} " for h in head], ["---"] * len(head)]
+                   + [[f" {c} " for c in row] for row in rows])
+
+def doc_section(name, lab, ext, data):
+    """The text of generated section name of docs/labs/LAB{ext}."""
+    say, lang = DOC_TEXT[ext], ext[1:-3] or "en"
+    if name == "regions":
+        rows, seen = [], set()
+        for r in sorted([r for r in all_regions() if r.lab == lab], key=lambda r: int(r.exercise)):
+            code = [re.sub(r"\s*//.*", "", s).strip() for s in r.stub]
+            code = " ".join(c for c in code if c and not re.fullmatch(r"\(void\)[^;]*;", c))
+            what = data["stubs"][f"{lab} {r.exercise} {function_of(r.path, r.line)}"][lang]
+            where = f"`{r.path}`" if r.path in seen else f"[`{r.path}`](../../{r.path})"
+            seen.add(r.path)
+            rows.append([r.exercise, where, f"`{function_of(r.path, r.line)}`",
+                         f"`{code}`: {what}" if code else what])
+        return table(say[name], rows)
+    if name == "mistakes":
+        return table(say[name], [[m[lang][:1].upper() + m[lang][1:], str(m["exercise"]), " … ".join(f"`{w}`" for w in m["words"]),
+                                  say["boot"] if m["test"] == "boot" else f"`{m['test']}`"]
+                                 for m in data["mistakes"] if m["lab"] == lab])
+    parts, late = gradelib.parse_tests("tools/grade.tests").lab_grade(lab), lambda t: t.lab != lab
+    own, again = sorted(parts[0][2], key=late), parts[1][2] if len(parts) > 1 else []
+    rows = [[f"`{t.name}`", "" if late(t) else t.exercise, str(t.points),
+             say["list"].join(x for x in [t.lab] + t.also if x != lab)] for t in own]
+    points, start = sum(t.points for t in own), sum(t.points for t in own if late(t) and lab != BREAKS_ALL)
+    text = say["own"].format(lab=lab, n=len(own), points=points)
+    lines = [f"`Lab {lab}: {start}/{points}`"]
+    if again:
+        labs = say["and"].join(LABS[:LABS.index(lab)])
+        text += say["again"].format(n=len(again), labs=labs, lab=lab, p=gradelib.REGRESSION_POINTS,
+                                    names=say["list"].join(f"`{t.name}`" for t in again))
+        lines.append(f"`Lab {lab} regressions: {len(again)}/{len(again)}`")
+    total = points + len(again) * gradelib.REGRESSION_POINTS
+    lines.append(f"`Total Score: {start + total - points}/{total}`")
+    return table(say[name], rows) + "\n" + text + say["start"].format(lines=say["and"].join(
+        [say["list"].join(lines[:-1]), lines[-1]]), total=total)
+
+def lab_docs(write):
+    """Regenerate the GENERATED sections of every lab's handout (en, zh) from
+    the LAB markers, the test list and DATA; the files that were stale."""
+    data, stale = json.loads(gradelib.read(DATA)), []
+    keys = {f"{r.lab} {r.exercise} {function_of(r.path, r.line)}" for r in all_regions()}
+    require(set(data["stubs"]) == keys, DATA, "'stubs' must describe exactly the regions: "
+            f"missing {sorted(keys - set(data['stubs']))}, unknown {sorted(set(data['stubs']) - keys)}")
+    for path in [f"docs/labs/{lab}{ext}" for lab in LABS for ext in DOC_TEXT]:
+        text = gradelib.read(path)
+        lab, ext = os.path.basename(path).split(".", 1)
+        new = GENERATED_RE.sub(lambda m: m[1] + doc_section(m[2], lab, "." + ext, data), text)
+        require(sorted(GENERATED_RE.findall(text), key=str) == sorted(
+            [(f"<!-- GENERATED: {n} -->\n", n) for n in ("mistakes", "regions", "tests")], key=str),
+            path, "needs one GENERATED section each: regions, tests, mistakes")
+        if new != text:
+            stale.append(path)
+            if write:
+                gradelib.write(path, new)
+    return stale
+
+# ---- the mistakes: a student's likely errors, planted in the reference tree ----
+
+def reference_copy(tree):
+    """tree: a copy of this tree's tracked files and build, times kept, so
+    that make rebuilds only what a change touches."""
+    shutil.rmtree(tree, ignore_errors=True)
+    os.makedirs(tree)
+    built = ["bin", "obj/kern", "obj/ulib", "obj/user", "obj/kernel.asm"] + glob.glob("obj/*.[Sdo]")
+    subprocess.run(["cp", "-a", "--parents"] + [f for f in tracked_files() + built if os.path.exists(f)]
+                   + [tree], check=True)
+
+def first_fail(out):
+    """The first FAIL block of make grade's output: its failed line (a test's,
+    or the boot self-check's) and the indented lines under it; "" if none."""
+    m = re.search(r"^(the kernel's boot self-check failed: |\S+: +FAIL ).*\n(    .*\n)*", out, re.M)
+    return m[0] if m else ""
+
+def check_mistake(m, top, run=""):
+    """Plant mistake m (DATA) in a copy of this tree, build it and run its
+    lab's grade of m's test (hello for "boot": the boot self-check); the
+    problems: the old text not there exactly once, the grade passing, or
+    its first FAIL block not m's test's or lacking m's words."""
+    tree, log = os.path.join(top, "mistake-" + m["id"]), os.path.join(top, f"mistake-{m['id']}{run}")
+    reference_copy(tree)
+    text = gradelib.read(os.path.join(tree, m["file"]))
+    if text.count(m["old"]) != 1:
+        return [f"{m['file']}: its old text is there {text.count(m['old'])} times, not once"]
+    gradelib.write(os.path.join(tree, m["file"]), text.replace(m["old"], m["new"]))
+    if gradelib.run_command(["make", "-s", "all"], log + ".build.log", 600, cwd=tree)[0]:
+        return [f"it does not build: {log}.build.log"]
+    env = dict(os.environ, GRADE_NOBUILD="1", GRADE_LAB=m["lab"])
+    test = "hello" if m["test"] == "boot" else m["test"]
+    gradelib.run_command(["./grade.sh", test], log + ".grade.log", 600, env=env, cwd=tree)
+    block = first_fail(gradelib.read(log + ".grade.log"))
+    head = "the kernel's boot self-check" if m["test"] == "boot" else m["test"] + ":"
+    problems = [] if block.startswith(head) else [f"the first FAIL block is not {head}"]
+    problems += [f"the first FAIL block lacks '{w}'" for w in m["words"] if w not in block]
+    return problems + (["    " + line for line in block.split("\n")[:12]] if problems else []) if block \
+        else [f"make grade LAB={m['lab']} passes: see {log}.grade.log"]
+
+def check_mistakes(top, ids=(), runs=1):
+    """Each mistake (or those named) runs times; a line each; how many failed."""
+    failed = 0
+    for m in [m for m in json.loads(gradelib.read(DATA))["mistakes"] if not ids or m["id"] in ids]:
+        results = [check_mistake(m, top, f".{k}" if runs > 1 else "") for k in range(runs)]
+        bad = [p for p in results if p]
+        failed += bool(bad)
+        caught = f"caught in {runs - len(bad)} of {runs} runs" if runs > 1 else "caught"
+        print(f"mistake {m['id']} ({m['lab']} {m['exercise']}): {caught} by {m['test']}: "
+              + " ... ".join(m["words"]) if not bad else f"mistake {m['id']}: FAILED ({caught})")
+        for line in bad[0] if bad else []:
+            print("    " + line)
+        sys.stdout.flush()
+    return failed
+
 def check_all(top="obj/handout-check"):
-    """make handout-check: every lab's handout (check_lab), then the full
-    tree passes every test. One line per lab and per problem, last "N
-    passed, M failed" (a unit: a lab or the full tree); 1 if any failed."""
+    """make handout-check: the labs' generated docs are up to date, every
+    lab's handout (check_lab), the full tree passes every test, and each
+    mistake of DATA is caught. A line per unit (the docs, a lab, the full
+    tree, a mistake) and problem, last "N passed, M failed"; 1 if any failed."""
     shutil.rmtree(top, ignore_errors=True)
     os.makedirs(top)
     if subprocess.run(["make", "-s", "all"]).returncode:
         print("handout-check: the full tree does not build\n0 passed, 1 failed")
         return 1
-    suite, failed = gradelib.parse_tests("tools/grade.tests"), 0
+    suite, stale = gradelib.parse_tests("tools/grade.tests"), lab_docs(False)
+    failed = bool(stale)
+    print(f"lab docs: FAILED: {' '.join(stale)} differ from what the LAB markers, the test list and "
+          f"{DATA} give: run make lab-docs" if stale else "lab docs: generated tables up to date")
     for lab in LABS:
         problems, n = check_lab(lab, suite, top)
         failed += bool(problems)
@@ -319,7 +468,9 @@ def check_all(top="obj/handout-check"):
     broken = graded_failures(".", os.path.join(top, "full.grade.log"))
     failed += bool(broken)
     print(f"full tree: FAILED: {' '.join(sorted(broken))}" if broken else "full tree: every test passes")
-    print(f"{len(LABS) + 1 - failed} passed, {failed} failed")
+    failed += check_mistakes(top)
+    units = len(LABS) + 2 + len(json.loads(gradelib.read(DATA))["mistakes"])
+    print(f"{units - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 def main(argv):
@@ -336,6 +487,13 @@ def main(argv):
         return 1 if check_tree(*args) else 0
     elif cmd == "check" and not args:
         return check_all()
+    elif cmd == "docs" and not args:
+        for path in lab_docs(True):
+            print(f"  GEN   {path}")
+    elif cmd == "mistakes":
+        runs, args = (int(args[1]), args[2:]) if args[:1] == ["--runs"] else (1, args)
+        os.makedirs("obj/mistakes", exist_ok=True)
+        return 1 if check_mistakes("obj/mistakes", args, runs) else 0
     else:
         sys.exit(__doc__)
     return 0
