@@ -319,8 +319,8 @@ class Result:
 class Runner:
     """Runs a suite's tests: logdir/NAME.log each, shared/FIRST.log a boot's."""
 
-    def __init__(self, suite, logdir):
-        self.suite, self.logdir = suite, logdir
+    def __init__(self, suite, logdir, kernel=None):
+        self.suite, self.logdir, self.kernel = suite, logdir, kernel
         os.makedirs(os.path.join(logdir, "shared"), exist_ok=True)
 
     def log(self, test, kind="log"):
@@ -336,7 +336,7 @@ class Runner:
             env = dict(os.environ, CPUS=str(t.harts))
             rc, ms = run_command(["bash", "-c", t.script], self.log(t), t.timeout, env, TOP)
         else:
-            rc, ms = boot([f"prog={t.prog}"] + t.args.split(), t.mem, t.harts, t.timeout, self.log(t))
+            rc, ms = boot([f"prog={t.prog}"] + t.args.split(), t.mem, t.harts, t.timeout, self.log(t), self.kernel)
         return self.judged(t, rc, ms, 1, self.log(t))
 
     def shared(self, tests):
@@ -346,7 +346,8 @@ class Runner:
         first, n = tests[0], len(tests)
         log = os.path.join(self.logdir, "shared", first.name + ".log")
         progs = ",".join(t.prog for t in tests)
-        rc, boot_ms = boot([f"prog={progs}"] + first.args.split(), first.mem, first.harts, first.timeout, log)
+        rc, boot_ms = boot([f"prog={progs}"] + first.args.split(), first.mem, first.harts, first.timeout, log,
+                           self.kernel)
         results = []
         for i, (t, part) in enumerate(zip(tests, shared_parts(rc, cut(read(log), n), n))):
             if part is None:
