@@ -1,18 +1,9 @@
 #!/usr/bin/env python3
-"""make bench: fork and COW-fault costs, in two currencies side by side.
-
-Boots user/bench.c (through tools/gradelib.py) from one kernel image with
-eager fork (cow=off), copy-on-write fork and lazy page-table sharing
-(cow=pt, if the kernel has it), under QEMU -icount (1 ns is one
-instruction, the same every run) and in wall-clock time (one boot at a
-time, medians); then fork storms with and without the audit at every
-exit, and two parallel programs on 1, 2 and 4 harts. Prints the figures,
-their ratios and docs/perf.md's targets; writes fork.csv and fork.svg to
-docs/perf/ (--quick: two small sizes, no storms, into obj/bench/quick/;
---icount-only: no wall-clock runs). 256 MiB (eager fork of 16384 pages
-fits), audit=off and timeslice=1000 (nothing else timed), one hart. Fails
-only if a run does not reach "bench pass."; a missed target is reported.
-"""
+"""make bench: fork and COW-fault costs under QEMU -icount and in wall-clock
+time, eager, COW and cow=pt fork, fork storms with and without the audit,
+parallel programs on 1, 2 and 4 harts (docs/perf.md explains them). Writes
+fork.csv and fork.svg to docs/perf/ (--quick: two small sizes into
+obj/bench/quick/; --icount-only). Fails only if a run misses "bench pass."."""
 
 import argparse
 import math
@@ -48,20 +39,17 @@ def load(logdir):
                 runs.setdefault(cur, {})[mode] = run
     return runs
 
-def per(total_ticks, count):
-    """ns per item from a tick total over count items."""
-    return total_ticks * TICK_NS / count if count else float("nan")
-
-def ratio(a, b):
-    return a / b if b and a == a and b == b else float("nan")
+per = lambda ticks, count: ticks * TICK_NS / count if count else float("nan")   # ns an item
+ratio = lambda a, b: a / b if b and a == a and b == b else float("nan")
+us = lambda ns: "%8.1f" % (ns / 1000.0) if ns == ns else "%8s" % "-"
+x = lambda v: "%6.2fx" % v if v == v else "%7s" % "-"
 
 def floors(run):
     """The copy-fault floor's parts, in ns: trap, flush (+ refills), copy."""
     f = run["floor"]
-    trap = per(f["trap"], f["trapbatch"])
-    flush = per(f["flushtrap"], f["trapbatch"]) - trap
-    copy = per(f["copy"], f["copybatch"])
-    return {"trap": trap, "flush": max(flush, 0.0), "copy": copy, "fault": trap + max(flush, 0.0) + copy}
+    trap, copy = per(f["trap"], f["trapbatch"]), per(f["copy"], f["copybatch"])
+    flush = max(per(f["flushtrap"], f["trapbatch"]) - trap, 0.0)
+    return {"trap": trap, "flush": flush, "copy": copy, "fault": trap + flush + copy}
 
 def figures(runs):
     """fig[currency][mode][size] = the per-size figures in ns."""
@@ -85,18 +73,10 @@ def figures(runs):
                                           ("share", "eager", "getpte", "unmap", "alloc", "free")})
     return fig
 
-def us(ns):
-    return "%8.1f" % (ns / 1000.0) if ns == ns else "%8s" % "-"
-
-def x(v):
-    return "%6.2fx" % v if v == v else "%7s" % "-"
-
 def table(title, heads, rows):
-    print()
-    print(title)
+    print("\n" + title)
     widths = [max(len(h), max((len(r[i]) for r in rows), default=0)) for i, h in enumerate(heads)]
-    print("  ".join(h.rjust(w) for h, w in zip(heads, widths)))
-    for r in rows:
+    for r in [heads] + rows:
         print("  ".join(c.rjust(w) for c, w in zip(r, widths)))
 
 def compare(fig, sizes, key, modes, against=None):
@@ -132,8 +112,7 @@ def print_tables(fig, sizes, modes, fl):
     execs = any(fig[c][m][s]["exec"] > 0 for c in fig for m in fig[c] for s in fig[c][m])
     for title, key, against in TABLES[:4 if execs else 3]:
         table(title, *compare(fig, sizes, key, modes, against))
-    print()
-    print("COW faults, per fault (ns), and their floors:")
+    print("\nCOW faults, per fault (ns), and their floors:")
     for cur in [c for c in CURRENCIES if c in fl]:
         f = fl[cur]
         print("  %-10s floor = trap %.0f + sfence.vma and refills %.0f + 4 KiB copy %.0f = %.0f"
@@ -215,8 +194,7 @@ def targets(fig, fl, big, storms):
                   for n, r in storms.items()]
 
 def print_targets(items, big):
-    print()
-    print("targets at %d heap pages%s:" % (big, "" if big >= 4096 else
+    print("\ntargets at %d heap pages%s:" % (big, "" if big >= 4096 else
                                           " (they are set for 4096: run the full bench)"))
     for name, value, op, limit in items:
         if op == "report":
@@ -226,9 +204,8 @@ def print_targets(items, big):
         print("  %-4s %-70s %6.2fx (%s %gx)" % ("met" if ok else "MISS", name, value, op, limit))
 
 def write_csv(fig, sizes, out):
-    cols = ["ptes", "fork", "cycle", "writeall", "exec", "copyfault", "reusefault", "ptefloor",
-            "pages", "copies", "k_share", "k_pte_write", "k_eager", "k_getpte", "k_alloc",
-            "k_free", "k_unmap", "k_wpcopy"]
+    cols = ("ptes fork cycle writeall exec copyfault reusefault ptefloor pages copies k_share k_pte_write "
+            "k_eager k_getpte k_alloc k_free k_unmap k_wpcopy").split()
     with open(os.path.join(out, "fork.csv"), "w") as f:
         f.write("currency,mode,heap_pages," + ",".join(cols) + "\n")
         for cur in CURRENCIES:
@@ -338,9 +315,8 @@ def main():
         sys.exit(f"bench: no {opt.kernel} (run make first)")
     opt.logs, out = "obj/bench", "obj/bench/quick" if opt.quick else "docs/perf"
     os.makedirs(out, exist_ok=True)
-    for name in os.listdir(opt.logs):
-        if name.endswith(".log"):
-            os.remove(os.path.join(opt.logs, name))
+    for name in [name for name in os.listdir(opt.logs) if name.endswith(".log")]:
+        os.remove(os.path.join(opt.logs, name))
     storms, harts = run_boots(opt)
     report(out, opt.logs, storms, harts)
 
@@ -361,8 +337,7 @@ def report(out, logdir, storms_t, harts_t):
     print_targets(targets(fig, fl, big, storms), big)
     write_csv(fig, sizes, out)
     plot(fig, sizes, out)
-    print()
-    print("wrote %s/fork.csv and %s/fork.svg (logs in %s)" % (out, out, logdir))
+    print("\nwrote %s/fork.csv and %s/fork.svg (logs in %s)" % (out, out, logdir))
 
 if __name__ == "__main__":
     main()

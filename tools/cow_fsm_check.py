@@ -1,16 +1,11 @@
 #!/usr/bin/env python3
-"""Check the documented copy-on-write state machines against the kernel.
-
-The machines (docs/cow-vpage.dot, cow-ppage.dot, cow-pdir.dot) label each
-edge with the events that take it. With trace=totals the kernel sums its
-traced moves per event: "...[EVENT: vpage A->B xN, ..., ppage C->D xM]".
-This boots the programs of tools/cow_fsm.boots (sharing boots through
-gradelib) and checks that (a) every traced move is an edge with EVENT
-among its labels; (b) every edge and every label not marked "*" (code no
-graded program reaches yet) was taken; (c) every program left the kernel
-sound (powered off, "cow audit pass.", no panic) and took the moves it is
-listed for. Last "cow state machine check pass." or "... FAILED"; --help.
-"""
+"""Check the copy-on-write state machines (docs/cow-vpage.dot, cow-ppage.dot,
+cow-pdir.dot; each edge labelled with the events that take it) against the
+kernel: boot tools/cow_fsm.boots's programs with trace=totals (moves summed
+per event) and require (a) every traced move to be an edge with its event
+among the labels, (b) every edge and label not marked "*" to be taken, (c)
+every program to leave the kernel sound and take the moves it is listed
+for. Last "cow state machine check pass." or "... FAILED"; --help."""
 
 import argparse
 import os
@@ -169,9 +164,7 @@ def boot_name(args):
 
 def short_list(names, limit=4):
     names = sorted(names)
-    if len(names) <= limit:
-        return ", ".join(names)
-    return ", ".join(names[:limit]) + f" (+{len(names) - limit})"
+    return ", ".join(names[:limit]) + (f" (+{len(names) - limit})" if len(names) > limit else "")
 
 def tables(machines, seen, boots, results, lang):
     """Markdown: every label with the boots that took it; every boot with its moves."""
@@ -317,12 +310,9 @@ def main():
         print(f"the console logs are in {opt.logs}")
     elif not keep:
         shutil.rmtree(opt.logs)
-    if problems:
-        print(f"cow state machine check FAILED ({len(problems)} "
-              f"problem{'s' if len(problems) > 1 else ''}).")
-        return 1
-    print("cow state machine check pass.")
-    return 0
+    print(f"cow state machine check FAILED ({len(problems)} problem{'s' * (len(problems) > 1)})."
+          if problems else "cow state machine check pass.")
+    return 1 if problems else 0
 
 if __name__ == "__main__":
     sys.exit(main())

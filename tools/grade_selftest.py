@@ -1,15 +1,10 @@
 #!/usr/bin/env python3
 """The harness's own tests, a line per check, last "N passed, M failed":
-without arguments, make grade against a fake kernel (no QEMU), its JSON
-and JUnit files, and each lab's Classroom workflow (JSON, which is YAML);
-with --teachers, on the real kernel: make grade-handins with three
-handins (correct, broken, hanging) and the autograder in a fake /autograder.
-
-A fake program's name says what it does: ok* passes; bad* prints a FAIL
-line; shy* passes only as its boot's first (a kernel that lets one program
-harm the next); panic* panics; hang* hangs. In a shared boot the K-th
-program "took" 1000 + 100 K ms.
-"""
+make grade against a fake kernel whose programs do what their names say
+(ok* passes, bad* prints FAIL, shy* passes only first in a boot, panic*,
+hang*; the K-th of a shared boot "took" 1000 + 100 K ms), its files and
+each lab's Classroom workflow; --teachers: make grade-handins with three
+handins (correct, broken, hanging) and the autograder, on the real kernel."""
 
 import contextlib
 import csv
@@ -176,7 +171,7 @@ def check_teachers(c):
     fake_handin(fresh, folder + "/bob.tar.gz", {p: t for p, t in solved.items() if p != "kern/mm/uaccess.c"}
                 | {"tools/grade.tests": "", "Makefile": lambda t: t + "\n# mine\n"})
     fake_handin(fresh, folder + "/carol.tar.gz", dict(solved, **{"kern/mm/cow.c": hang}))
-    quiet(teacher.grade_handins, "cow", folder, 2, 60, False)
+    quiet(teacher.grade_handins, "cow", folder, 2, 120, False)
     with open(folder + "/scores.csv", encoding="utf-8") as f:
         rows = {r["handin"]: r for r in csv.DictReader(f)}
     top = sum(t.points for t in teacher.lab_tests("cow"))
@@ -190,7 +185,7 @@ def check_teachers(c):
            f"the hanging one stops at its time limit, costing only itself ({k['status']})")
     c.want(os.path.exists(folder + "/logs/alice/grade/forktest.log") and
            "Total Score" in gradelib.read(folder + "/logs/alice/grade.txt"), "each handin has its log folder")
-    c.want("0 to grade, 3 already graded" in quiet(teacher.grade_handins, "cow", folder, 2, 60, False),
+    c.want("0 to grade, 3 already graded" in quiet(teacher.grade_handins, "cow", folder, 2, 120, False),
            "a second run skips the graded handins")
     check_autograder(c, root, folder + "/alice.tar.gz", top)
 

@@ -40,9 +40,7 @@ class Test:
 
     def share_key(self, share):
         """What tests must have in common to share a boot; None: boot alone."""
-        if self.alone or self.script or share < 2:
-            return None
-        return (self.args, self.mem, self.harts, self.timeout)
+        return None if self.alone or self.script or share < 2 else (self.args, self.mem, self.harts, self.timeout)
 
 class Suite:
     """A parsed list: labs {name: title} in order, tests, the default checks."""

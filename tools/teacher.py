@@ -3,12 +3,8 @@
   teacher.py autograder LAB       make autograder: autograder-LAB.zip for Gradescope
   teacher.py run-autograder ROOT  what the zip's run_autograder runs (ROOT /autograder)
   teacher.py grade-handins LAB DIR JOBS LIMIT REGRADE   make grade-handins ('' = default)
-
-A handin (make handin's tarball; on Gradescope, a folder holding one or the
-changed files) is applied to a fresh copy of the lab's handout; its changes
-outside what a student may change (.handout's `student` line) are put back,
-and its status says so; then the copy is built and graded (make grade
-LAB=...) under a time limit: a kernel that hangs costs only itself."""
+A handin is applied to a fresh copy of the handout, what a student may not
+change put back; the copy is built and graded under a time limit."""
 
 import contextlib
 import csv
