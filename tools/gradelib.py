@@ -290,9 +290,9 @@ def judge(checks, rc, text, timeout, script=False, notes=()):
     ok = not problems and not notes and rc != TIMEOUT and not (script and rc != 0)
     if rc == TIMEOUT:
         notes.append(f"timed out after {timeout}s")
-    elif script and rc != 0:    # its last line says why
+    elif script and rc != 0:    # its last line says why, unless a FAIL line (a cause) does
         last = next((line for line in reversed(lines) if line.strip()), "")
-        notes.append(f"{last}   (script exited with status {rc})")
+        notes.append(("" if "FAIL" in last else last + "   ") + f"(script exited with status {rc})")
     elif not ok and rc != 0:
         notes.append(f"QEMU exited with status {rc}")
     return Verdict(ok, [] if ok else causes(lines, notes), problems)

@@ -367,9 +367,9 @@ def check_mistakes(top, ids=(), runs=1):
     for m in [m for m in json.loads(gradelib.read(DATA))["mistakes"] if not ids or m["id"] in ids]:
         bad = [p for p in (check_mistake(m, top, f"{top}/mistake-{m['id']}.{k}") for k in range(runs)) if p]
         failed += bool(bad)
-        tally = f" (caught in {runs - len(bad)} of {runs} runs)" if runs > 1 else ""
-        print(f"mistake {m['id']} ({m['lab']} {m['exercise']}): " + (f"FAILED{tally}" if bad else
-              f"caught{tally} by {m['test']}: " + " ... ".join(m["words"])))
+        tally = f"caught in {runs - len(bad)} of {runs} runs"
+        print(f"mistake {m['id']} ({m['lab']} {m['exercise']}): " + (f"FAILED, {tally}" if bad else
+              f"{tally} by {m['test']}: " + " ... ".join(m["words"])))
         print("".join(f"    {line}\n" for line in (bad or [[]])[0]), end="", flush=True)
     return failed
 
