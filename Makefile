@@ -210,4 +210,5 @@ compile_commands.json: FORCE
 clean:
 	rm -rf obj bin compile_commands.json
 
--include $(shell find obj -name '*.d' 2>/dev/null)
+# This tree's dependency files (not those of the copies under obj/handout-check).
+-include $(wildcard obj/*.d) $(shell find obj/kern obj/ulib obj/user -name '*.d' 2>/dev/null)

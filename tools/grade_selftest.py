@@ -114,12 +114,10 @@ def check_files(c, out, logs):
            f"the JUnit file counts the printed passes and failures ({passed}, {failed})")
 
 def check_workflow(c, lab, suite):
-    """The lab's workflow: JSON (so YAML) under its comment lines, on push, a
-    command-grader step per test with its points, the reporter reading each
-    one, the JUnit file kept."""
+    """The lab's workflow: JSON (so YAML) under its comment lines, on push, a command-grader
+    step per test with its points, the reporter reading each one, the JUnit file kept."""
     try:
-        body = "\n".join(line for line in handout.workflow(lab, suite).split("\n")
-                         if not line.startswith("#"))
+        body = "\n".join(line for line in handout.workflow(lab, suite).split("\n") if line[:1] != "#")
         wf = json.loads(body)
         steps = wf["jobs"]["grade"]["steps"]
         graders = [s for s in steps if "autograding-command-grader" in s.get("uses", "")]

@@ -37,8 +37,7 @@ SPOILERS = ["docs/cow.md", "docs/cow.zh.md", "docs/dirtycow.md", "docs/dirtycow.
 FULL_TREE_ONLY = [".ci/", "tools/handout.py", "tools/labs.json", "tools/teacher.py", "tools/grade_selftest.py",
                   "docs/labs/teachers"]
 REPORTS = ("report.md", "report.txt", "report.pdf")    # where a student's report may be
-DATA = "tools/labs.json"    # "text" of the generated docs, "stubs": what each does, "mistakes":
-                            # id, lab, exercise, en, zh, file, old, new, test, words
+DATA = "tools/labs.json"    # the docs' generated text, what each stub does, the mistakes
 
 BEGIN_RE = re.compile(r"^(\s*)/\* LAB (\w+) (\d+): BEGIN\s*$")
 END_RE = re.compile(r"^\s*/\* LAB (\w+) (\d+): END \*/\s*$")
@@ -359,6 +358,8 @@ def check_mistake(m, top, log):
     block = (re.search(first, gradelib.read(log + ".grade.log"), re.M) or [""])[0]
     problems = [f"the first FAIL block is not {head}'s"] * (not re.match(re.escape(head) + "[: ]", block))
     problems += [f"the first FAIL block lacks '{w}'" for w in m["words"] if w not in block]
+    if not problems:
+        shutil.rmtree(tree)         # a failed one stays, to be looked at
     return problems and problems + [f"log: {log}.grade.log"] + ["    " + b for b in block.split("\n")[:12]]
 
 def check_mistakes(top, ids=(), runs=1):
