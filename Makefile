@@ -13,6 +13,7 @@
 #   make docs       redraw the state-machine pictures in docs/
 #   make debug      boot and wait for gdb (GDBPORT=1234);  make gdb  attaches gdb-multiarch
 #   make handout LAB=cow    a student tree in handout/cow/;  make handout-check  all labs
+#   make lab-docs   regenerate the tables of docs/labs/ (regions, tests, mistakes)
 #   make handin     (in a student tree) the student's changes and grade logs, packed
 #   make autograder LAB=cow     autograder-cow.zip for Gradescope
 #   make grade-handins LAB=cow DIR=folder    grade every handin in folder
@@ -62,7 +63,7 @@ ULIB_OBJ  := $(patsubst %,obj/ulib/%.o,$(basename $(ULIB_SRC)))
 USER_ELF  := $(patsubst %,obj/user/%.elf,$(USER_PROGS))
 
 .PHONY: all qemu debug gdb grade stress bench bench-docs docs clean toolchain handout handout-check handin \
-        autograder grade-handins
+        lab-docs autograder grade-handins
 
 # Keep intermediate objects (make would delete them after linking).
 .SECONDARY:
@@ -165,6 +166,10 @@ handout:
 handout-check: | toolchain
 	@python3 tools/handout.py check
 
+# The tables of docs/labs/LAB*.md: regions, tests and points, mistakes.
+lab-docs:
+	@python3 tools/handout.py docs
+
 handin:
 	@tools/handin.sh
 
@@ -209,4 +214,5 @@ compile_commands.json: FORCE
 clean:
 	rm -rf obj bin compile_commands.json
 
--include $(shell find obj -name '*.d' 2>/dev/null)
+# This tree's dependency files (not those of the copies under obj/handout-check).
+-include $(wildcard obj/*.d) $(shell find obj/kern obj/ulib obj/user -name '*.d' 2>/dev/null)

@@ -1,20 +1,7 @@
 #!/usr/bin/env python3
-"""make bench: fork and COW-fault costs, in two currencies side by side.
-
-Boots user/bench.c (through tools/gradelib.py) from one kernel image with
-eager fork (cow=off), copy-on-write fork and lazy page-table sharing
-(cow=pt, if the kernel has it), under QEMU -icount (1 ns is one
-instruction, the same every run) and in wall-clock time (one boot at a
-time, medians); 256 MiB (eager fork of 16384 pages fits), audit=off and
-timeslice=1000 (nothing else timed), one hart. Then user/forkloop.c,
-rounds of a fork pattern in a fixed time, in boots that differ in one
-thing (the audit, cow=pt, the number of harts), with make qemu's other
-boot arguments. Prints the figures, their ratios and docs/perf.md's
-targets; writes fork.csv and fork.svg to obj/bench/ (--docs: to
-docs/perf/, make bench-docs; --quick: two small sizes, no forkloop;
---icount-only: no wall-clock runs). Fails only if a run does not pass;
-a missed target is reported.
-"""
+"""make bench: fork and COW-fault costs in -icount and wall-clock time: user/bench.c
+(eager, COW, cow=pt fork), then user/forkloop.c in boots that differ in one thing; prints
+figures, ratios, docs/perf.md's targets; writes obj/bench/fork.{csv,svg} (--docs: docs/perf/)."""
 
 import argparse
 import math
@@ -25,8 +12,7 @@ import sys
 import gradelib
 
 TICK_NS = 100                   # rdtime ticks are 100 ns on QEMU virt
-MODES = ["eager", "cow", "pt"]
-CURRENCIES = ["icount", "wall"]
+MODES, CURRENCIES = ["eager", "cow", "pt"], ["icount", "wall"]
 LABEL = {"icount": "-icount", "wall": "wall clock"}
 
 def load(logdir):
@@ -50,20 +36,17 @@ def load(logdir):
                 runs.setdefault(cur, {})[mode] = run
     return runs
 
-def per(total_ticks, count):
-    """ns per item from a tick total over count items."""
-    return total_ticks * TICK_NS / count if count else float("nan")
-
-def ratio(a, b):
-    return a / b if b and a == a and b == b else float("nan")
+per = lambda ticks, count: ticks * TICK_NS / count if count else float("nan")   # ns an item
+ratio = lambda a, b: a / b if b and a == a and b == b else float("nan")
+us = lambda ns: "%8.1f" % (ns / 1000.0) if ns == ns else "%8s" % "-"
+x = lambda v: "%6.2fx" % v if v == v else "%7s" % "-"
 
 def floors(run):
     """The copy-fault floor's parts, in ns: trap, flush (+ refills), copy."""
     f = run["floor"]
-    trap = per(f["trap"], f["trapbatch"])
-    flush = per(f["flushtrap"], f["trapbatch"]) - trap
-    copy = per(f["copy"], f["copybatch"])
-    return {"trap": trap, "flush": max(flush, 0.0), "copy": copy, "fault": trap + max(flush, 0.0) + copy}
+    trap, copy = per(f["trap"], f["trapbatch"]), per(f["copy"], f["copybatch"])
+    flush = max(per(f["flushtrap"], f["trapbatch"]) - trap, 0.0)
+    return {"trap": trap, "flush": flush, "copy": copy, "fault": trap + flush + copy}
 
 def figures(runs):
     """fig[currency][mode][size] = the per-size figures in ns."""
@@ -87,18 +70,10 @@ def figures(runs):
                                           ("share", "eager", "getpte", "unmap", "alloc", "free")})
     return fig
 
-def us(ns):
-    return "%8.1f" % (ns / 1000.0) if ns == ns else "%8s" % "-"
-
-def x(v):
-    return "%6.2fx" % v if v == v else "%7s" % "-"
-
 def table(title, heads, rows):
-    print()
-    print(title)
+    print("\n" + title)
     widths = [max(len(h), max((len(r[i]) for r in rows), default=0)) for i, h in enumerate(heads)]
-    print("  ".join(h.rjust(w) for h, w in zip(heads, widths)))
-    for r in rows:
+    for r in [heads] + rows:
         print("  ".join(c.rjust(w) for c, w in zip(r, widths)))
 
 def compare(fig, sizes, key, modes, against=None):
@@ -134,8 +109,7 @@ def print_tables(fig, sizes, modes, fl):
     execs = any(fig[c][m][s]["exec"] > 0 for c in fig for m in fig[c] for s in fig[c][m])
     for title, key, against in TABLES[:4 if execs else 3]:
         table(title, *compare(fig, sizes, key, modes, against))
-    print()
-    print("COW faults, per fault (ns), and their floors:")
+    print("\nCOW faults, per fault (ns), and their floors:")
     for cur in [c for c in CURRENCIES if c in fl]:
         f = fl[cur]
         print("  %-10s floor = trap %.0f + sfence.vma and refills %.0f + 4 KiB copy %.0f = %.0f"
@@ -154,13 +128,11 @@ def print_tables(fig, sizes, modes, fl):
 
 def print_parts(fig, big):
     for cur in [c for c in CURRENCIES if big in fig.get(c, {}).get("cow", {})]:
-        k = fig[cur]["cow"][big]
-        print("\nkernel parts at %d heap pages (kbench, %s), ns per page:" % (big, LABEL[cur]))
-        print("  copy_range shared %.1f (floor: the 2 PTE writes %.1f), copy_range eager %.1f,"
-              % (k["k_share"], k["k_pte_write"], k["k_eager"]))
-        print("  get_pte %.1f, alloc_page %.1f, free_page %.1f, unmap of a shared page %.1f,"
-              % (k["k_getpte"], k["k_alloc"], k["k_free"], k["k_unmap"]))
-        print("  handle_mm_fault copying a page %.0f" % k["k_wpcopy"])
+        print(("\nkernel parts at {0} heap pages (kbench, {1}), ns per page:\n  copy_range shared"
+               " {k_share:.1f} (floor: the 2 PTE writes {k_pte_write:.1f}), copy_range eager {k_eager:.1f},"
+               "\n  get_pte {k_getpte:.1f}, alloc_page {k_alloc:.1f}, free_page {k_free:.1f}, unmap of a"
+               " shared page {k_unmap:.1f},\n  handle_mm_fault copying a page {k_wpcopy:.0f}")
+              .format(big, LABEL[cur], **fig[cur]["cow"][big]))
 
 # forkloop boots: name -> boot arguments; each is run in every (currency, harts) of LOOP_RUNS
 LOOPS = {"on-0": "", "on-0-off": "audit=off", "on-4096": "pages=4096", "on-4096-off": "pages=4096 audit=off",
@@ -233,29 +205,23 @@ def targets(fig, fl, big):
     return out
 
 def print_targets(items, big):
-    print()
-    print("targets at %d heap pages%s:" % (big, "" if big >= 4096 else
-                                          " (they are set for 4096: run the full bench)"))
+    print("\ntargets at %d heap pages%s:" % (big, "" if big >= 4096 else " (set for 4096: run it all)"))
     for name, value, op, limit in items:
-        if op == "report":
-            print("  %-4s %-70s %6.2fx" % ("--", name, value))
+        if op == "report" or math.isnan(value):
+            print("  --   %-70s %s" % (name, "(not run)" if math.isnan(value) else "%6.2fx" % value))
             continue
         ok = value >= limit if op == ">=" else value <= limit
         print("  %-4s %-70s %6.2fx (%s %gx)" % ("met" if ok else "MISS", name, value, op, limit))
 
 def write_csv(fig, sizes, out):
-    cols = ["ptes", "fork", "cycle", "writeall", "exec", "copyfault", "reusefault", "ptefloor",
-            "pages", "copies", "k_share", "k_pte_write", "k_eager", "k_getpte", "k_alloc",
-            "k_free", "k_unmap", "k_wpcopy"]
+    cols = ("ptes fork cycle writeall exec copyfault reusefault ptefloor pages copies k_share k_pte_write "
+            "k_eager k_getpte k_alloc k_free k_unmap k_wpcopy").split()
     with open(os.path.join(out, "fork.csv"), "w") as f:
         f.write("currency,mode,heap_pages," + ",".join(cols) + "\n")
-        for cur in CURRENCIES:
-            for mode in MODES:
-                for s in sizes:
-                    r = fig.get(cur, {}).get(mode, {}).get(s)
-                    if r is not None:
-                        f.write("%s,%s,%d,%s\n" % (cur, mode, s, ",".join(
-                            ("%.1f" % r[c]).rstrip("0").rstrip(".") for c in cols)))
+        for cur, mode, s in [(c, m, s) for c in CURRENCIES for m in MODES for s in sizes]:
+            if (r := fig.get(cur, {}).get(mode, {}).get(s)) is not None:
+                f.write("%s,%s,%d,%s\n" % (cur, mode, s, ",".join(
+                    ("%.1f" % r[c]).rstrip("0").rstrip(".") for c in cols)))
 
 def plot(fig, sizes, out):
     """fork.svg: fork and fork + writes against the heap pages, both currencies, log-log."""
@@ -284,13 +250,11 @@ def plot(fig, sizes, out):
            '<text x="%d" y="22" font-size="15">fork cost against process size: -icount '
            '(solid) and wall clock (dashed)</text>' % L]
     for d in range(x0, x1 + 1):
-        v = px(10 ** d)
-        svg.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>' % (v, T, v, H - B))
-        svg.append('<text x="%.1f" y="%d" text-anchor="middle">%g</text>' % (v, H - B + 18, 10 ** d))
+        svg += ['<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>' % (v := px(10 ** d), T, v, H - B),
+                '<text x="%.1f" y="%d" text-anchor="middle">%g</text>' % (v, H - B + 18, 10 ** d)]
     for d in range(y0, y1 + 1):
-        v = py(10 ** d)
-        svg.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>' % (L, v, W - R, v))
-        svg.append('<text x="%d" y="%.1f" text-anchor="end">%g</text>' % (L - 6, v + 4, 10 ** d))
+        svg += ['<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>' % (L, v := py(10 ** d), W - R, v),
+                '<text x="%d" y="%.1f" text-anchor="end">%g</text>' % (L - 6, v + 4, 10 ** d)]
     svg.append('<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="black"/>'
                % (L, T, W - L - R, H - T - B))
     svg.append('<text x="%d" y="%d" text-anchor="middle">heap pages when forking, log scale'
@@ -306,15 +270,13 @@ def plot(fig, sizes, out):
         svg.append('<text x="%d" y="%d">%s</text>' % (W - R + 46, ly + 4, label))
     gradelib.write(os.path.join(out, "fork.svg"), "\n".join(svg + ["</svg>"]) + "\n")
 
-MODE_ARGS = {"eager": ["cow=off"], "cow": [], "pt": ["cow=pt"]}
-
 def bench_boot(opt, cur, mode):
     """Boot bench in currency cur and fork mode; console in LOGS/CUR-MODE.log."""
     log = os.path.join(opt.logs, f"{cur}-{mode}.log")
     args = ["prog=bench", "audit=off", "timeslice=1000"] + ["bench=quick"] * opt.quick
-    gradelib.boot(args + MODE_ARGS[mode], "256M", 1, 1200, log, opt.kernel, ["-i"] if cur == "icount" else [])
-    if not re.search(r"^bench pass\.", gradelib.read(log), re.M):
-        tail = "\n".join(gradelib.read(log).split("\n")[-21:])
+    gradelib.boot(args + {"eager": ["cow=off"], "cow": [], "pt": ["cow=pt"]}[mode], "256M", 1, 1200, log, opt.kernel, ["-i"] if cur == "icount" else [])
+    if not re.search(r"^bench pass\.", text := gradelib.read(log), re.M):
+        tail = "\n".join(text.split("\n")[-21:])
         sys.exit(f"bench: the {cur} {mode} run failed; the end of {log}:\n{tail}")
 
 def loop_boot(opt, name, cur, harts):
@@ -331,8 +293,7 @@ def loop_boot(opt, name, cur, harts):
 
 def run_boots(opt):
     """Every boot of the bench; returns forkloop's microseconds a round by (name, currency, harts)."""
-    with open(opt.kernel, "rb") as f:
-        modes = MODES if b"lazy page-table sharing" in f.read() else MODES[:2]
+    modes = MODES if "lazy page-table sharing" in gradelib.read(opt.kernel) else MODES[:2]
     print(f"bench: booting bench with: {' '.join(modes)}; under -icount"
           + ("" if opt.icount_only else ", then in wall-clock time") + "...", flush=True)
     list(gradelib.run_all(modes, len(modes), lambda m: bench_boot(opt, "icount", m)))
@@ -355,11 +316,10 @@ def main():
     if not os.path.exists(opt.kernel):
         sys.exit(f"bench: no {opt.kernel} (run make first)")
     opt.logs, out = "obj/bench", "docs/perf" if opt.docs else "obj/bench"
-    os.makedirs(out, exist_ok=True)
-    os.makedirs(opt.logs, exist_ok=True)
-    for name in os.listdir(opt.logs):
-        if name.endswith(".log"):
-            os.remove(os.path.join(opt.logs, name))
+    for d in (out, opt.logs):
+        os.makedirs(d, exist_ok=True)
+    for name in [name for name in os.listdir(opt.logs) if name.endswith(".log")]:
+        os.remove(os.path.join(opt.logs, name))
     report(out, opt.logs, run_boots(opt))
 
 def report(out, logdir, loops):
@@ -379,8 +339,7 @@ def report(out, logdir, loops):
     print_targets(targets(fig, fl, big) + loop_targets(loops) * bool(loops), big)
     write_csv(fig, sizes, out)
     plot(fig, sizes, out)
-    print()
-    print("wrote %s/fork.csv and %s/fork.svg (logs in %s)" % (out, out, logdir))
+    print("\nwrote %s/fork.csv and %s/fork.svg (logs in %s)" % (out, out, logdir))
 
 if __name__ == "__main__":
     main()

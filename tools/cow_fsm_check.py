@@ -1,21 +1,17 @@
 #!/usr/bin/env python3
-"""Check the documented copy-on-write state machines against the kernel.
-
-The machines (docs/cow-vpage.dot, cow-ppage.dot, cow-pdir.dot) label each
-edge with the events that take it. With trace=totals the kernel sums its
-traced moves per event: "...[EVENT: vpage A->B xN, ..., ppage C->D xM]".
-This boots the programs of tools/cow_fsm.boots (sharing boots through
-gradelib) and checks that (a) every traced move is an edge with EVENT
-among its labels; (b) every edge and every label not marked "*" (code no
-graded program reaches yet) was taken; (c) every program left the kernel
-sound (powered off, "cow audit pass.", no panic) and took the moves it is
-listed for. Last "cow state machine check pass." or "... FAILED"; --help.
-"""
+"""Check the copy-on-write state machines (docs/cow-vpage.dot, cow-ppage.dot,
+cow-pdir.dot; each edge labelled with the events that take it) against the
+kernel: boot tools/cow_fsm.boots's programs with trace=totals (moves summed
+per event) and require (a) every traced move to be an edge with its event
+among the labels, (b) every edge and label not marked "*" to be taken, (c)
+every program to leave the kernel sound and take the moves it is listed
+for. Last "cow state machine check pass." or "... FAILED"; --help."""
 
 import argparse
 import os
 import re
 import shutil
+import signal
 import struct
 import tempfile
 import sys
@@ -116,14 +112,6 @@ def read_moves(text):
 
 HEALTH = [("expect", "cow audit pass."), ("reject-re", re.compile(r"kernel panic.*"))]
 
-def health(rc, text):
-    """What went wrong with the kernel in one program's run, as a list of
-    strings (gradelib's judge: a timeout, a panic, no audit pass line)."""
-    v = gradelib.judge(HEALTH, rc, text, TIMEOUT)
-    if v.ok:
-        return [] if rc == 0 else [f"QEMU exited with status {rc}"]
-    return v.causes + v.problems
-
 def parse_want(want):
     m = WANT_RE.match(want)
     if m is None:
@@ -139,65 +127,44 @@ def candidates(args):
     near = [n + d * s for d in range(1, SEARCH + 1) for s in (1, -1) if n + d * s > 0]
     return [args] + [args[:m.start(1)] + str(k) + args[m.end(1):] for k in near]
 
-def judge(args, mem, wants, rc, text, secs, sharers=1):
-    """The result of one program's run: its moves, problems and missed wants."""
-    moves, bad = read_moves(text)
-    return {"args": args, "moves": moves, "bad": bad, "health": health(rc, text),
-            "missed": [w for w in wants if parse_want(w) not in set(moves)], "mem": mem,
-            "secs": secs, "sharers": sharers}
+def fsm_test(opt, args, mem, wants):
+    """The boot "prog=P ARGS" as a gradelib Test: one hart (a boot listed for
+    a move must take it every time, in one hart's order), opt's trace, the
+    kernel's health as its checks; alone if failalloc= (its count is searched)."""
+    words, t = args.split(), gradelib.Test(boot_name(args), "fsm", 1)
+    if not words[0].startswith("prog="):
+        sys.exit(f"{args}: a boot starts with prog=")
+    t.prog, t.args, t.mem, t.timeout = words[0][len("prog="):], " ".join(words[1:] + [opt.trace]), mem, TIMEOUT
+    t.nodefault, t.alone, t.checks, t.boot_args, t.wants = True, "failalloc=" in args, HEALTH, args, wants
+    return t
 
-def boot(opt, mem, args, name):
-    """Boot args with opt's trace on one hart (a boot listed for a move must
-    take it every time, in one hart's order); console in opt.logs/NAME.log.
-    Returns (exit status or gradelib.TIMEOUT, console text, seconds)."""
-    log = os.path.join(opt.logs, re.sub(r"[^\w.=,-]+", "_", name) + ".log")
-    rc, ms = gradelib.boot(args.split() + [opt.trace], mem, 1, TIMEOUT, log, kernel=opt.kernel)
-    return rc, gradelib.read(log).replace("\r", ""), ms / 1000
+def result(t, r):
+    """One program's run: its moves, what went wrong with the kernel, missed wants."""
+    moves, bad = read_moves(gradelib.read(r.log).replace("\r", ""))
+    return {"args": t.boot_args, "moves": moves, "bad": bad, "mem": t.mem, "secs": r.ms / 1000,
+            "health": [] if r.ok else r.verdict.causes + r.verdict.problems, "sharers": r.sharers,
+            "missed": [w for w in t.wants if parse_want(w) not in set(moves)]}
 
-def run_alone(opt, mem, args, wants):
-    """Boot args (searching around failalloc= if its wants were missed)."""
-    first = None
-    for attempt in candidates(args):
-        rc, text, secs = boot(opt, mem, attempt, boot_name(attempt))
-        result = judge(attempt, mem, wants, rc, text, secs)
-        if not result["missed"]:
-            return result
-        first = first or result
-    return first
-
-def run_group(opt, group):
-    """Boot the entries of group (same memory and boot arguments after
-    prog=) at once, "prog=A,B,...": each is judged on its own part of the
-    console; one that did not start or finish (an earlier one's panic, the
-    timeout) is booted again alone."""
-    mem = group[0][1]
-    if len(group) == 1:
-        return [run_alone(opt, mem, group[0][0], group[0][2])]
-    progs = ",".join(args.split()[0][len("prog="):] for args, _, _ in group)
-    rest = group[0][0].split()[1:]
-    rc, text, secs = boot(opt, mem, " ".join([f"prog={progs}"] + rest), "shared-" + progs)
-    parts = gradelib.shared_parts(rc, gradelib.cut(text, len(group)), len(group))
-    return [run_alone(opt, mem, args, wants) if part is None else
-            judge(args, mem, wants, part[1], part[0], secs, len(group))
-            for (args, _, wants), part in zip(group, parts)]
-
-def share_key(boot):
-    """Entries share a boot if they have the same memory and boot arguments
-    after a leading prog=, and no failalloc= (its count is searched alone)."""
-    args, mem, _ = boot
-    words = args.split()
-    if not words[0].startswith("prog=") or "failalloc=" in args:
-        return None
-    return (mem, tuple(words[1:]))
+def run_boot(opt, runner, tests):
+    """Run one boot's worth of tests (gradelib shares the boot and boots alone
+    one that did not start or finish); a failalloc= boot that missed its moves
+    is tried again around its count. Their results."""
+    out = [result(t, r) for t, r in zip(tests, runner.run(tests))]
+    for i, t in enumerate(tests):
+        for args in candidates(t.boot_args)[1:] if out[i]["missed"] else []:
+            again = fsm_test(opt, args, t.mem, t.wants)
+            tried = result(again, runner.alone(again))
+            if not tried["missed"]:
+                out[i] = tried
+                break
+    return out
 
 def boot_name(args):
     return args.replace("prog=", "", 1)
 
 def short_list(names, limit=4):
     names = sorted(names)
-    if len(names) <= limit:
-        return ", ".join(names)
-    return ", ".join(names[:limit]) + f" (+{len(names) - limit})"
+    return ", ".join(names[:limit]) + (f" (+{len(names) - limit})" if len(names) > limit else "")
 
 def tables(machines, seen, boots, results, lang):
     """Markdown: every label with the boots that took it; every boot with its moves."""
@@ -303,6 +270,7 @@ def main():
     add("--table", choices=["en", "zh"], help="print the coverage as Markdown")
     add("--update-docs", action="store_true", help="rewrite the coverage tables in docs/cow.md, cow.zh.md")
     opt = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: (gradelib.stop_all(), os._exit(1)))    # with its QEMUs
     if opt.share < 1:
         ap.error("--share must be at least 1")
     opt.trace = trace = TRACES[opt.per_event]
@@ -313,13 +281,13 @@ def main():
     small = (kernel_end(opt.kernel) - DRAM_BASE + (1 << 20) - 1) // (1 << 20) + SPARE_MIB
     boots = ([] if opt.only else read_boots(BOOTS_FILE)) + [(args, "128M", []) for args in opt.boot]
     start = time.monotonic()
-    boots = [(args, mem or f"{small}M", wants) for args, mem, wants in boots]
     keep, opt.logs = opt.logs, opt.logs or tempfile.mkdtemp(prefix="cow-fsm-")
-    os.makedirs(opt.logs, exist_ok=True)
-    groups = gradelib.plan(boots, share_key if opt.share > 1 else lambda b: None, opt.share, lambda b: 0)
-    done = gradelib.run_all(groups, os.cpu_count() or 1, lambda g: run_group(opt, g))
-    order = {id(b): r for g, rs in done for b, r in zip(g, rs)}
-    results = [order[id(b)] for b in boots]
+    tests = [fsm_test(opt, args, mem or f"{small}M", wants) for args, mem, wants in boots]
+    runner = gradelib.Runner(gradelib.Suite(), opt.logs, opt.kernel)
+    groups = gradelib.plan(tests, lambda t: t.share_key(opt.share), opt.share, lambda t: 0)
+    done = gradelib.run_all(groups, os.cpu_count() or 1, lambda g: run_boot(opt, runner, g))
+    order = {id(t): r for g, rs in done for t, r in zip(g, rs)}
+    results = [order[id(t)] for t in tests]
     print(f"cow state machine check: {len(results)} programs in {len(groups)} boots "
           f"with {trace}, {time.monotonic() - start:.1f} s wall")
 
@@ -342,12 +310,9 @@ def main():
         print(f"the console logs are in {opt.logs}")
     elif not keep:
         shutil.rmtree(opt.logs)
-    if problems:
-        print(f"cow state machine check FAILED ({len(problems)} "
-              f"problem{'s' if len(problems) > 1 else ''}).")
-        return 1
-    print("cow state machine check pass.")
-    return 0
+    print(f"cow state machine check FAILED ({len(problems)} problem{'s' * (len(problems) > 1)})."
+          if problems else "cow state machine check pass.")
+    return 1 if problems else 0
 
 if __name__ == "__main__":
     sys.exit(main())

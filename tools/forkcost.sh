@@ -12,10 +12,10 @@ wait
 pages() { sed -n 's/^pages allocated by forktest: \([0-9][0-9]*\)\r*$/\1/p' "$1"; }
 cow=$(pages "$out/cow") eager=$(pages "$out/eager")
 if [ -z "$cow" ] || [ "${eager:-0}" -eq 0 ]; then
-    echo "forktest did not report its page count; its output:"
     cat "$out/cow" "$out/eager"
-    exit 1
+    echo "forkcost: FAIL: forktest did not report its page count (its output is above)"; exit 1
 fi
 echo "pages allocated by forktest: $cow with COW, $eager with eager copy ($((cow * 100 / eager))% of eager)"
-[ $((cow * 10)) -le "$eager" ] || { echo "COW allocated more than 10% of what eager copy did"; exit 1; }
+[ $((cow * 10)) -le "$eager" ] || { echo "forkcost: FAIL: fork with COW allocated more than 10%" \
+    "of what eager copy did: it copies pages it should share"; exit 1; }
 echo "forkcost pass."

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """make grade: build once, run the tests of tools/grade.tests through
 tools/gradelib.py and print the score (README, "How grading works"):
-per lab "== Lab NAME: TITLE", a line per test, "Lab NAME: X/Y", then
-"Total Score: X/Y" and last "N passed, M failed"; exit status 1 if any failed.
+per part (a lab's tests, or with GRADE_LAB its regressions) "== Lab NAME:
+TITLE", a line per test, "Lab NAME: X/Y", then "Total Score: X/Y" and last
+"N passed, M failed" (each test once); exit status 1 if any failed.
   grade.py [WORD...]                    the tests whose names hold a WORD
   grade.py --passed RESULTS.json NAME   0 if test NAME got its points there
 Environment: CPUS, GRADE_LAB, GRADE_SHARE, GRADE_JOBS, GRADE_LOGDIR,
@@ -33,17 +34,20 @@ def number(name, default, high, why=""):
     return int(value)
 
 def select(suite, lab, words):
-    """The tests of lab (all if empty) whose names hold a word (all if no
-    words), grouped by lab in list order; a word matching none is an error."""
+    """The parts to grade [(name, title, tests)]: lab's grade (Suite.lab_grade),
+    or every lab's own tests; of those, the ones whose names hold a word (all
+    if no words); a word matching none is an error."""
     labs = " ".join(suite.labs)
     gradelib.need(not lab or lab in suite.labs, "", f"no lab named '{lab}'; the labs are: {labs}")
-    chosen = [t for name in suite.labs if lab in ("", name) for t in suite.tests
-              if t.lab == name and (not words or any(w in t.name for w in words))]
+    parts = [(name, title, [t for t in tests if not words or any(w in t.name for w in words)])
+             for each in suite.labs if lab in ("", each)
+             for name, title, tests in suite.lab_grade(each)[:2 if lab else 1]]
     for w in words:
         of = f" of lab {lab}" if lab else ""
-        gradelib.need(any(w in t.name for t in chosen), "", f"no test{of} matches '{w}'; the labs are: {labs}")
-    gradelib.need(chosen, "", f"lab {lab} has no tests")
-    return chosen
+        gradelib.need(any(w in t.name for p in parts for t in p[2]), "",
+                      f"no test{of} matches '{w}'; the labs are: {labs}")
+    gradelib.need(any(p[2] for p in parts), "", f"lab {lab} has no tests")
+    return [p for p in parts if p[2]]
 
 def boot_check(harts):
     """The boot self-check: hello must reach its first user process."""
@@ -53,11 +57,12 @@ def boot_check(harts):
     return t
 
 class Report:
-    """Prints results in the list's order as they come in, and adds them up."""
+    """Prints results in the parts' order as they come in, and adds them up."""
 
-    def __init__(self, suite, selected, logdir):
-        self.suite, self.selected, self.logdir = suite, selected, logdir
-        self.width = max([12] + [len(t.name) + 2 for t in selected])
+    def __init__(self, suite, parts, logdir):
+        self.suite, self.logdir = suite, logdir
+        self.entries = [(name, title, t) for name, title, tests in parts for t in tests]
+        self.width = max([12] + [len(t.name) + 2 for _, _, t in self.entries])
         self.results, self.printed, self.boot = {}, 0, "pending"
 
     def add(self, r):
@@ -66,8 +71,8 @@ class Report:
             self.say_boot(r.verdict)
         else:
             self.results[r.test.name] = r
-        while self.boot != "pending" and self.printed < len(self.selected) \
-                and self.selected[self.printed].name in self.results:
+        while self.boot != "pending" and self.printed < len(self.entries) \
+                and self.entries[self.printed][2].name in self.results:
             self.say(self.printed)
             self.printed += 1
 
@@ -79,8 +84,9 @@ class Report:
             print(f"the kernel's boot self-check failed: {why} -- every test below fails because of it")
             print(f"    log: {os.path.join(self.logdir, 'boot/hello.log')}")
 
-    def line(self, r, width=0):
-        tenths, t = (r.ms + 50) // 100, r.test
+    def line(self, t, width=0):
+        r = self.results[t.name]
+        tenths = (r.ms + 50) // 100
         shared = f" in a boot of {r.sharers}" if r.sharers > 1 else ""
         tag = f"  [{t.lab} {t.exercise}]" if t.exercise else ""
         return f"{t.name + ':':<{width}} {'OK' if r.ok else 'FAIL':<4} ({tenths // 10}.{tenths % 10}s{shared}){tag}"
@@ -94,61 +100,64 @@ class Report:
         return why + [f"log: {r.log}"]
 
     def say(self, i):
-        lab, r = self.selected[i].lab, self.results[self.selected[i].name]
-        if i == 0 or self.selected[i - 1].lab != lab:
-            print(f"== Lab {lab}: {self.suite.labs[lab]}")
-        print(self.line(r, self.width))
+        (part, title, t), r = self.entries[i], self.results[self.entries[i][2].name]
+        if i == 0 or self.entries[i - 1][0] != part:
+            print(f"== Lab {part}: {title}")
+        print(self.line(t, self.width))
         for line in [] if r.ok else self.detail(r):
             print("    " + line)
-        if i + 1 == len(self.selected) or self.selected[i + 1].lab != lab:
-            print("Lab {}: {}/{}\n".format(lab, *self.score(lab)))
+        if i + 1 == len(self.entries) or self.entries[i + 1][0] != part:
+            print("Lab {}: {}/{}\n".format(part, *self.score(part)))
         sys.stdout.flush()
 
-    def score(self, lab=None):
-        """(points earned, points possible) of lab, or of all."""
-        rs = [r for r in self.results.values() if lab in (None, r.test.lab)]
-        return sum(r.test.points for r in rs if r.ok), sum(r.test.points for r in rs)
+    def score(self, part=None):
+        """(points earned, points possible) of part, or of all (each test once)."""
+        ts = [t for p, _, t in self.entries if p == part] if part else [t for _, t in self.once()]
+        return sum(t.points for t in ts if self.results[t.name].ok), sum(t.points for t in ts)
 
-    def labs(self):
-        return {lab: [r for r in self.in_order() if r.test.lab == lab]
-                for lab in dict.fromkeys(t.lab for t in self.selected)}
+    def once(self):
+        """[(part, test)]: each test in the first part that has it."""
+        seen = {}
+        return [seen.setdefault(t.name, (p, t)) for p, _, t in self.entries if t.name not in seen]
 
-    def in_order(self):
-        return [self.results[t.name] for t in self.selected]
+    def parts(self):
+        return {p: [t for q, t in self.once() if q == p] for p, _, _ in self.entries}
 
 def write_json(path, rep):
     """Gradescope's results.json: a test per test (its result line and, if it
     failed, the lines under it), the total."""
-    tests = [{"name": r.test.name, "score": r.test.points if r.ok else 0,
-              "max_score": r.test.points, "status": "passed" if r.ok else "failed",
-              "output": "\n".join([rep.line(r)] + ([] if r.ok else rep.detail(r))),
-              "visibility": "visible"} for r in rep.in_order()]
-    out = "\n".join("Lab {}: {}/{}".format(lab, *rep.score(lab)) for lab in rep.labs())
+    res = lambda t: rep.results[t.name]
+    tests = [{"name": t.name, "score": t.points if res(t).ok else 0, "max_score": t.points,
+              "status": "passed" if res(t).ok else "failed", "visibility": "visible",
+              "output": "\n".join([rep.line(t)] + ([] if res(t).ok else rep.detail(res(t))))}
+             for _, t in rep.once()]
+    out = "\n".join("Lab {}: {}/{}".format(part, *rep.score(part)) for part in rep.parts())
     gradelib.write(path, json.dumps({"score": rep.score()[0], "output": out + "\nTotal Score: {}/{}"
                                      .format(*rep.score()), "tests": tests}, indent=1) + "\n")
 
 def write_junit(path, rep):
-    """JUnit XML: a testsuite per lab, a testcase per test, a failure with
-    the lines under it for each failed one."""
+    """JUnit XML: a testsuite per part, a testcase per test (in the first
+    part that has it), a failure with the lines under it for each failed one."""
     top = ET.Element("testsuites", name="make grade", tests=str(len(rep.results)),
                      failures=str(sum(not r.ok for r in rep.results.values())))
-    for lab, rs in rep.labs().items():
-        suite = ET.SubElement(top, "testsuite", name=lab, tests=str(len(rs)),
+    for part, ts in rep.parts().items():
+        rs = [rep.results[t.name] for t in ts]
+        suite = ET.SubElement(top, "testsuite", name=part, tests=str(len(rs)),
                               failures=str(sum(not r.ok for r in rs)),
                               time=f"{sum(r.ms for r in rs) / 1000:.1f}")
         ET.SubElement(ET.SubElement(suite, "properties"), "property", name="score",
-                      value="{}/{}".format(*rep.score(lab)))
+                      value="{}/{}".format(*rep.score(part)))
         for r in rs:
-            case = ET.SubElement(suite, "testcase", classname=lab, name=r.test.name,
+            case = ET.SubElement(suite, "testcase", classname=part, name=r.test.name,
                                  time=f"{r.ms / 1000:.1f}")
             if not r.ok:
                 lines = rep.detail(r)
                 ET.SubElement(case, "failure", message=lines[0]).text = "\n".join(lines)
     ET.ElementTree(top).write(path, encoding="utf-8", xml_declaration=True)
 
-def run(suite, selected, logdir, harts):
-    """Run the boot self-check and the selected tests, slowest first by the
-    last run's times (kept in LOGDIR/times.json); returns the Report."""
+def run(suite, parts, logdir, harts):
+    """Run the boot self-check and the tests of parts (each once), slowest
+    first by the last run's times (kept in LOGDIR/times.json); the Report."""
     share = number("GRADE_SHARE", 8, gradelib.MAX_SHARE, " (1 to 16: the kernel runs 16 programs a boot)")
     jobs = number("GRADE_JOBS", (os.cpu_count() or 1) + 1, 10**6)
     times_file = os.path.join(logdir, "times.json")
@@ -156,10 +165,11 @@ def run(suite, selected, logdir, harts):
         times = json.loads(gradelib.read(times_file))
     except (OSError, ValueError):
         times = {}
-    boots = gradelib.plan(selected, lambda t: t.share_key(share), share,
+    report = Report(suite, parts, logdir)
+    boots = gradelib.plan([t for _, t in report.once()], lambda t: t.share_key(share), share,
                           lambda t: times.get(t.name, t.timeout * 100))
     os.makedirs(os.path.join(logdir, "boot"), exist_ok=True)
-    runner, report = gradelib.Runner(suite, logdir), Report(suite, selected, logdir)
+    runner = gradelib.Runner(suite, logdir)
     for _, results in gradelib.run_all([[boot_check(harts)]] + boots, jobs, runner.run):
         for r in results:
             report.add(r)
@@ -185,12 +195,12 @@ def main(words):
     logdir, harts = ENV("GRADE_LOGDIR") or "obj/grade", number("CPUS", 2, 8)
     try:
         suite = gradelib.parse_tests(ENV("GRADE_TESTS") or "tools/grade.tests", harts)
-        selected = select(suite, ENV("GRADE_LAB", ""), words)
+        parts = select(suite, ENV("GRADE_LAB", ""), words)
     except GradeError as e:
         die(str(e))
     if ENV("GRADE_NOBUILD") != "1" and subprocess.run(["make", "-s", f"-j{os.cpu_count()}", "all"]).returncode:
         die("build failed (errors above); no test was run")
-    report = run(suite, selected, logdir, harts)
+    report = run(suite, parts, logdir, harts)
     for name, write in (("GRADE_JSON", write_json), ("GRADE_JUNIT", write_junit)):
         if ENV(name):
             write(ENV(name), report)

@@ -1,15 +1,10 @@
 #!/usr/bin/env python3
 """The harness's own tests, a line per check, last "N passed, M failed":
-without arguments, make grade against a fake kernel (no QEMU), its JSON
-and JUnit files, and each lab's Classroom workflow (JSON, which is YAML);
-with --teachers, on the real kernel: make grade-handins with three
-handins (correct, broken, hanging) and the autograder in a fake /autograder.
-
-A fake program's name says what it does: ok* passes; bad* prints a FAIL
-line; shy* passes only as its boot's first (a kernel that lets one program
-harm the next); panic* panics; hang* hangs. In a shared boot the K-th
-program "took" 1000 + 100 K ms.
-"""
+make grade against a fake kernel whose programs do what their names say
+(ok* passes, bad* prints FAIL, shy* passes only first in a boot, panic*,
+hang*; the K-th of a shared boot "took" 1000 + 100 K ms), its files and
+each lab's Classroom workflow; --teachers: make grade-handins with three
+handins (correct, broken, hanging) and the autograder, on the real kernel."""
 
 import contextlib
 import csv
@@ -31,7 +26,7 @@ import teacher
 DIR = os.path.join(gradelib.TOP, "obj/grade-selftest")
 TESTS = "default\n  expect init check memory pass.\n  reject-re kernel panic.*\nlab fake A fake kernel\n" + \
     "".join(f"test {t}\n  expect {t} pass.\n" for t in "bad0 ok1 bad1 shy1 panic1 ok2".split()) + \
-    "".join(f"test {t}\n  timeout 2\n  expect {t} pass.\n" for t in ("hang1", "ok3")) + \
+    "".join(f"test {t}\n  timeout 2\n  expect {t} pass.\n" for t in ("hang1", "ok3")) + "  also other\n" + \
     "lab other Another lab\ntest ok4\n  points 3\n  timeout 3\n  expect ok4 pass.\n"
 
 def fake_qemu(args):
@@ -96,7 +91,11 @@ def check_runner(c):
     c.line(out, r"\n4 passed, 5 failed\n$", "the count comes last")
     check_files(c, out, "logs")
     c.line(grade("logs1", share=1), r"^shy1: +OK +\([0-9.]+s\)$", "GRADE_SHARE=1 boots every test alone")
-    check_files(c, grade("logs2", lab="other"), "logs2")
+    c.line(out, r"^== Lab other: .*\nok3: +OK .*\nok4: ", "a test of two labs is shown in both, and counted once")
+    out = grade("logs2", lab="other")
+    c.line(out, r"^Lab other: 8/8\n\n== Lab other regressions: .*\n(.*\n)*Lab other regressions: 2/7$",
+           "LAB= grades the lab's tests, then the earlier labs' others again, a point each")
+    check_files(c, out, "logs2")
 
 def check_files(c, out, logs):
     """The JSON and JUnit files of a run say what its output says."""
@@ -115,12 +114,10 @@ def check_files(c, out, logs):
            f"the JUnit file counts the printed passes and failures ({passed}, {failed})")
 
 def check_workflow(c, lab, suite):
-    """The lab's workflow: JSON (so YAML) under its comment lines, on push, a
-    command-grader step per test with its points, the reporter reading each
-    one, the JUnit file kept."""
+    """The lab's workflow: JSON (so YAML) under its comment lines, on push, a command-grader
+    step per test with its points, the reporter reading each one, the JUnit file kept."""
     try:
-        body = "\n".join(line for line in handout.workflow(lab, suite).split("\n")
-                         if not line.startswith("#"))
+        body = "\n".join(line for line in handout.workflow(lab, suite).split("\n") if line[:1] != "#")
         wf = json.loads(body)
         steps = wf["jobs"]["grade"]["steps"]
         graders = [s for s in steps if "autograding-command-grader" in s.get("uses", "")]
@@ -130,7 +127,7 @@ def check_workflow(c, lab, suite):
               and all(reporter["env"][f"{i.upper()}_RESULTS"] == f"${{{{ steps.{i}.outputs.result }}}}"
                       for i in ids)
               and [(s["with"]["test-name"], s["with"]["max-score"]) for s in graders] ==
-              [(t.name, t.points) for t in suite.tests if t.lab == lab]
+              [(t.name, t.points) for _, _, ts in suite.lab_grade(lab) for t in ts]
               and any("upload-artifact" in s.get("uses", "") for s in steps) and "\t" not in body)
         why = "" if ok else ": its steps do not match the lab's tests"
     except (ValueError, KeyError, TypeError, StopIteration) as e:
@@ -172,7 +169,7 @@ def check_teachers(c):
     fake_handin(fresh, folder + "/bob.tar.gz", {p: t for p, t in solved.items() if p != "kern/mm/uaccess.c"}
                 | {"tools/grade.tests": "", "Makefile": lambda t: t + "\n# mine\n"})
     fake_handin(fresh, folder + "/carol.tar.gz", dict(solved, **{"kern/mm/cow.c": hang}))
-    quiet(teacher.grade_handins, "cow", folder, 2, 60, False)
+    quiet(teacher.grade_handins, "cow", folder, 2, 120, False)
     with open(folder + "/scores.csv", encoding="utf-8") as f:
         rows = {r["handin"]: r for r in csv.DictReader(f)}
     top = sum(t.points for t in teacher.lab_tests("cow"))
@@ -186,7 +183,7 @@ def check_teachers(c):
            f"the hanging one stops at its time limit, costing only itself ({k['status']})")
     c.want(os.path.exists(folder + "/logs/alice/grade/forktest.log") and
            "Total Score" in gradelib.read(folder + "/logs/alice/grade.txt"), "each handin has its log folder")
-    c.want("0 to grade, 3 already graded" in quiet(teacher.grade_handins, "cow", folder, 2, 60, False),
+    c.want("0 to grade, 3 already graded" in quiet(teacher.grade_handins, "cow", folder, 2, 120, False),
            "a second run skips the graded handins")
     check_autograder(c, root, folder + "/alice.tar.gz", top)
 

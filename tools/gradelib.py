@@ -7,6 +7,7 @@ if just booted), cuts and judges the console. Standard library only."""
 import collections
 import concurrent.futures
 import contextlib
+import copy
 import fcntl
 import os
 import re
@@ -18,6 +19,7 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMEOUT = "timeout"             # the exit status of a run ended at its deadline
 MAX_SHARE = 16                  # the kernel runs at most 16 programs a boot
+REGRESSION_POINTS = 1           # a test of an earlier lab, graded again in a later lab's grade
 
 class GradeError(Exception):
     """A bad test list or option; the message says where."""
@@ -34,13 +36,11 @@ class Test:
         self.name, self.lab, self.prog, self.args, self.mem = name, lab, name, "", "128M"
         self.harts, self.timeout, self.points, self.exercise, self.script = harts, 20, 5, "", ""
         self.nodefault = self.alone = False
-        self.checks = []
+        self.checks, self.also = [], []
 
     def share_key(self, share):
         """What tests must have in common to share a boot; None: boot alone."""
-        if self.alone or self.script or share < 2:
-            return None
-        return (self.args, self.mem, self.harts, self.timeout)
+        return None if self.alone or self.script or share < 2 else (self.args, self.mem, self.harts, self.timeout)
 
 class Suite:
     """A parsed list: labs {name: title} in order, tests, the default checks."""
@@ -51,6 +51,17 @@ class Suite:
     def checks(self, test):
         return test.checks if test.nodefault else self.defaults + test.checks
 
+    def lab_grade(self, lab):
+        """make grade LAB=lab's parts [(name, title, tests)]: the tests listed
+        under lab or saying `also lab`, then "lab regressions": the earlier
+        labs' other tests, each (a copy) worth REGRESSION_POINTS."""
+        own, earlier = [t for t in self.tests if lab in [t.lab] + t.also], list(self.labs)
+        again = [copy.copy(t) for t in self.tests if t.lab in earlier[:earlier.index(lab)] and t not in own]
+        for t in again:
+            t.points = REGRESSION_POINTS
+        title = f"the earlier labs' tests again, {REGRESSION_POINTS} point each"
+        return [(lab, self.labs[lab], own)] + ([(lab + " regressions", title, again)] if again else [])
+
 # ---- reading the test list ----------------------------------------------
 
 OPTIONS = {     # directive: (what its argument must match, complaint, attribute)
@@ -60,6 +71,7 @@ OPTIONS = {     # directive: (what its argument must match, complaint, attribute
     "exercise": (r"[0-9]+", "bad exercise number '{}'", "exercise"),
     "script": (r".+", "script needs a command", "script"),
     "nodefault": (r".*", "", "nodefault"), "alone": (r".*", "", "alone"),
+    "also": (r"[A-Za-z0-9_.-]+( [A-Za-z0-9_.-]+)*", "also needs lab names", "also"),
 }
 NAME_RE = re.compile(r"[A-Za-z0-9_.-]+")
 
@@ -95,8 +107,10 @@ def parse_tests(path, harts=2):
             set_option(section, word, rest, where)
         else:
             raise GradeError(f"{where}: unknown directive '{word}'")
-    if not suite.tests:
-        raise GradeError(f"no tests in {path}")
+    need(suite.tests, "", f"no tests in {path}")
+    for t in suite.tests:
+        bad = [lab for lab in t.also if lab not in suite.labs or lab == t.lab]
+        need(not bad, path, f"test {t.name}: 'also {' '.join(bad)}' names no other lab")
     return suite
 
 def start_lab(suite, rest, where):
@@ -120,7 +134,7 @@ def check(kind, text, where):
 def set_option(test, word, rest, where):
     pattern, complaint, attr = OPTIONS[word]
     need(re.fullmatch(pattern, rest), where, complaint.format(rest))
-    value = int(rest) if attr in ("timeout", "points") else rest
+    value = int(rest) if attr in ("timeout", "points") else rest.split() if attr == "also" else rest
     setattr(test, attr, True if attr in ("nodefault", "alone") else value)
     if word == "script":
         test.nodefault = test.alone = True
@@ -234,7 +248,8 @@ def shared_parts(rc, parts, n):
 # ---- judging a console ----------------------------------------------------
 
 def failed_checks(checks, lines):
-    """One "missing: ..." or "rejected: ..." per check the lines fail."""
+    """One "rejected: ..." or "missing: ..." per check the lines fail, the
+    rejected ones first (a line that is there says more than one that is not)."""
     have, problems = set(lines), []
     for kind, c in checks:
         hit = c in have if kind == "expect" else next((l for l in lines if c.fullmatch(l)), None)
@@ -244,7 +259,7 @@ def failed_checks(checks, lines):
             problems.append(f"missing (regex): {c.pattern}")
         elif kind == "reject-re" and hit is not None:
             problems.append(f"rejected: {hit}   (matches {c.pattern})")
-    return problems
+    return sorted(problems, key=lambda p: not p.startswith("rejected"))
 
 def causes(lines, notes):
     """Why a run failed: the first kernel panic and each user panic with the
@@ -275,8 +290,9 @@ def judge(checks, rc, text, timeout, script=False, notes=()):
     ok = not problems and not notes and rc != TIMEOUT and not (script and rc != 0)
     if rc == TIMEOUT:
         notes.append(f"timed out after {timeout}s")
-    elif script and rc != 0:
-        notes.append(f"script exited with status {rc}")
+    elif script and rc != 0:    # its last line says why, unless a FAIL line (a cause) does
+        last = next((line for line in reversed(lines) if line.strip()), "")
+        notes.append(("" if "FAIL" in last else last + "   ") + f"(script exited with status {rc})")
     elif not ok and rc != 0:
         notes.append(f"QEMU exited with status {rc}")
     return Verdict(ok, [] if ok else causes(lines, notes), problems)
@@ -301,8 +317,8 @@ class Result:
 class Runner:
     """Runs a suite's tests: logdir/NAME.log each, shared/FIRST.log a boot's."""
 
-    def __init__(self, suite, logdir):
-        self.suite, self.logdir = suite, logdir
+    def __init__(self, suite, logdir, kernel=None):
+        self.suite, self.logdir, self.kernel = suite, logdir, kernel
         os.makedirs(os.path.join(logdir, "shared"), exist_ok=True)
 
     def log(self, test, kind="log"):
@@ -318,7 +334,7 @@ class Runner:
             env = dict(os.environ, CPUS=str(t.harts))
             rc, ms = run_command(["bash", "-c", t.script], self.log(t), t.timeout, env, TOP)
         else:
-            rc, ms = boot([f"prog={t.prog}"] + t.args.split(), t.mem, t.harts, t.timeout, self.log(t))
+            rc, ms = boot([f"prog={t.prog}"] + t.args.split(), t.mem, t.harts, t.timeout, self.log(t), self.kernel)
         return self.judged(t, rc, ms, 1, self.log(t))
 
     def shared(self, tests):
@@ -328,7 +344,8 @@ class Runner:
         first, n = tests[0], len(tests)
         log = os.path.join(self.logdir, "shared", first.name + ".log")
         progs = ",".join(t.prog for t in tests)
-        rc, boot_ms = boot([f"prog={progs}"] + first.args.split(), first.mem, first.harts, first.timeout, log)
+        rc, boot_ms = boot([f"prog={progs}"] + first.args.split(), first.mem, first.harts, first.timeout, log,
+                           self.kernel)
         results = []
         for i, (t, part) in enumerate(zip(tests, shared_parts(rc, cut(read(log), n), n))):
             if part is None:

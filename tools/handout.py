@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
-"""Cut a lab's student tree out of this one (make handout LAB=NAME).
-
-The reference solution of each exercise sits in the real kernel between
-two markers, and the BEGIN comment carries what replaces it:
+"""Cut a lab's student tree out of this one (make handout LAB=NAME), and
+prove that every lab can be handed out (make handout-check: check_all).
+Each exercise's solution sits in the kernel between two markers:
 
     /* LAB cow 2: BEGIN
      * YOUR CODE: what the code must guarantee (the contract, not a recipe).
@@ -12,23 +11,16 @@ two markers, and the BEGIN comment carries what replaces it:
     ... the reference solution ...
     /* LAB cow 2: END */
 
-`handout LAB [--out DIR]` copies every file git tracks into handout/LAB/,
-except the design chapters that explain the solutions (SPOILERS) and the
-tools that only make sense in the full tree. In it, the regions of LAB
-and of every later lab (LABS gives the order) become the contract
-comment followed by the stub; the markers of earlier labs are dropped
-and their solutions kept. README.md gains the lab's section (from
-docs/labs/LAB.md's first paragraph) where it says <!-- HANDOUT -->, and
-loses what lies between <!-- FULL TREE ONLY --> and <!-- END -->. It gets
-.handout (its lab, the commit it was cut from, what a student may change)
-and a GitHub Classroom workflow, and is a git repository with one commit,
-tagged `handout`, so that `make handin` can show what the student changed.
-Other commands: regions (list them), solution-lines LAB, check-tree LAB
-DIR (print the lines of DIR that are LAB's stubbed solutions; exit status
-1 if any), check (make handout-check: see check_all).
+A handout (handout/LAB/, a git repository tagged `handout`) holds every
+tracked file but SPOILERS and FULL_TREE_ONLY: the regions of LAB and of
+the later labs become contract and stub, the earlier labs keep their
+solutions, README gets the lab's section, .handout records the lab, the
+commit and what a student may change. Commands: handout LAB [--out DIR],
+regions, check, docs (make lab-docs), mistakes [--runs N] [ID...].
 """
 
 import contextlib
+import glob
 import io
 import json
 import os
@@ -42,8 +34,10 @@ import gradelib
 LABS = ["lab5", "cow", "dirtycow"]  # in course order: a handout stubs its lab and the later ones
 SOURCE_EXT = (".c", ".h", ".S")
 SPOILERS = ["docs/cow.md", "docs/cow.zh.md", "docs/dirtycow.md", "docs/dirtycow.zh.md"]  # they explain solutions
-FULL_TREE_ONLY = [".ci/", "tools/handout.py", "tools/teacher.py", "tools/grade_selftest.py", "docs/labs/teachers"]
+FULL_TREE_ONLY = [".ci/", "tools/handout.py", "tools/labs.json", "tools/teacher.py", "tools/grade_selftest.py",
+                  "docs/labs/teachers"]
 REPORTS = ("report.md", "report.txt", "report.pdf")    # where a student's report may be
+DATA = "tools/labs.json"    # the docs' generated text, what each stub does, the mistakes
 
 BEGIN_RE = re.compile(r"^(\s*)/\* LAB (\w+) (\d+): BEGIN\s*$")
 END_RE = re.compile(r"^\s*/\* LAB (\w+) (\d+): END \*/\s*$")
@@ -54,8 +48,7 @@ class Region:
     """One exercise region: where it is, its contract, stub and solution."""
 
     def __init__(self, path, line, indent, lab, exercise):
-        self.path, self.line, self.indent = path, line, indent
-        self.lab, self.exercise = lab, exercise
+        self.path, self.line, self.indent, self.lab, self.exercise = path, line, indent, lab, exercise
         self.contract, self.stub, self.solution = [], [], []
 
     def replacement(self):
@@ -66,12 +59,9 @@ class Region:
         out += [f"{self.indent}{s}" if s else "" for s in self.stub]
         return out
 
-def fail(where, what):
-    sys.exit(f"{where}: {what}")
-
 def require(ok, where, what):
     if not ok:
-        fail(where, what)
+        sys.exit(f"{where}: {what}")
 
 def dedent(lines):
     """Remove the indentation the non-blank lines share."""
@@ -150,23 +140,12 @@ def lab_summary(lab, ext):
     paras = [p.strip() for p in gradelib.read(path).split("\n\n") if p.strip()]
     return paras[0].lstrip("# ").strip(), next((p for p in paras[1:] if not p.startswith("#")), "")
 
-README_SECTION = {      # the lab's section of README.md and of README.zh.md
-    ".md": "## This is the {lab} lab: {title}\n\n{summary}\n\nThe whole task, step by step: "
-           "[`docs/labs/{lab}.md`](docs/labs/{lab}.md) ([中文](docs/labs/{lab}.zh.md)). "
-           "`make grade LAB={lab}` runs its tests; write your report in `report.md` (or "
-           "`report.pdf`) at the top; `make handin` packs your changes and report for your teacher.\n",
-    ".zh.md": "## 这是 {lab} 实验：{title}\n\n{summary}\n\n完整的任务和步骤见 "
-              "[`docs/labs/{lab}.zh.md`](docs/labs/{lab}.zh.md)（[English](docs/labs/{lab}.md)）。"
-              "`make grade LAB={lab}` 运行它的测试；实验报告写在顶层的 `report.md`（或 "
-              "`report.pdf`）中；`make handin` 把你的修改和报告打包交给老师。\n",
-}
-
 def cut_readme(lab, text, ext=".md"):
     title, summary = lab_summary(lab, ext)
     text = re.sub(r"<!-- FULL TREE ONLY -->.*?<!-- END -->\n?", "", text, flags=re.S)
     require("<!-- HANDOUT -->" in text, "README" + ext, "no <!-- HANDOUT --> marker for the lab section")
-    return text.replace("<!-- HANDOUT -->", README_SECTION[ext].format(lab=lab, title=title,
-                                                                      summary=summary))
+    section = json.loads(gradelib.read(DATA))["text"][ext[1:-3] or "en"]["readme"]     # its section
+    return text.replace("<!-- HANDOUT -->", section.format(lab=lab, title=title, summary=summary))
 
 def solution_lines(lab):
     """The lines of lab's stubbed solutions that no source outside them has."""
@@ -180,20 +159,17 @@ def solution_lines(lab):
     return {s for s in solution - given if not s.startswith("(void)")}   # casts say nothing
 
 def check_tree(lab, top):
-    """Print every line under top that is a line of lab's stubbed solutions; any found?"""
-    lines, found = solution_lines(lab), False
+    """Each line under top that is a line of lab's stubbed solutions, as "PATH:N: LINE"."""
+    lines, hits = solution_lines(lab), []
     for root, dirs, files in os.walk(top):
         dirs[:] = [d for d in dirs if d not in (".git", "obj", "bin")]
         for path in [os.path.join(root, name) for name in files]:
             try:
                 with open(path, encoding="utf-8") as f:
-                    hits = [(n, t.strip()) for n, t in enumerate(f, 1) if t.strip() in lines]
+                    hits += [f"{path}:{n}: {t.strip()}" for n, t in enumerate(f, 1) if t.strip() in lines]
             except (UnicodeDecodeError, OSError):
                 continue        # binaries carry no source text
-            for n, text in hits:
-                print(f"{path}:{n}: {text}")
-            found = found or bool(hits)
-    return found
+    return hits
 
 def source_commit():
     """The commit this tree is at, and whether it has changes git has not."""
@@ -207,27 +183,20 @@ def student_files(lab):
     return sorted(files) + list(REPORTS)
 
 def workflow(lab, suite):
-    """The GitHub Actions workflow that grades lab on every push in the form
-    GitHub Classroom reads: make grade once, then a command-grader step per
-    test worth its points (reading the results), the reporter, the JUnit
-    file kept. Written as JSON, which is YAML too (and Python reads it)."""
+    """The GitHub Actions workflow (DATA's template) that grades lab on every
+    push as GitHub Classroom reads it: make grade, a command-grader step per
+    test with its points, the reporter, the JUnit file kept; JSON is YAML too."""
     ids = {(t.name, t.points): "t-" + re.sub(r"[^A-Za-z0-9_-]", "_", t.name)
-           for t in suite.tests if t.lab == lab}
-    grade = f"tools/setup.sh\nmake grade LAB={lab} JSON=obj/results.json JUNIT=obj/junit.xml || true\n"
-    steps = [{"uses": "actions/checkout@v4"}, {"name": "make grade", "run": grade}]
-    steps += [{"name": t, "id": i, "uses": "classroom-resources/autograding-command-grader@v1",
-               "with": {"test-name": t, "command": f"python3 tools/grade.py --passed "
-                        f"obj/results.json {t}", "timeout": 1, "max-score": points}}
-              for (t, points), i in ids.items()]
-    steps += [{"name": "report", "if": "always()",
-               "uses": "classroom-resources/autograding-grading-reporter@v1",
-               "env": {f"{i.upper()}_RESULTS": f"${{{{ steps.{i}.outputs.result }}}}"
-                       for i in ids.values()}, "with": {"runners": ",".join(ids.values())}},
-              {"uses": "actions/upload-artifact@v4", "if": "always()",
-               "with": {"name": f"junit-{lab}", "path": "obj/junit.xml"}}]
-    flow = {"name": "grade", "on": ["push", "workflow_dispatch"],
-            "permissions": {"checks": "write", "actions": "read", "contents": "read"},
-            "jobs": {"grade": {"runs-on": "ubuntu-24.04", "timeout-minutes": 30, "steps": steps}}}
+           for _, _, tests in suite.lab_grade(lab) for t in tests}
+    fill = lambda part, **words: json.loads(re.sub(r"\{(\w+)\}", lambda m: str(words.get(m[1], m[0])),
+                                                   json.dumps(part)))
+    flow = fill(json.loads(gradelib.read(DATA))["workflow"], lab=lab)     # the template, for lab
+    steps = flow["jobs"]["grade"]["steps"]          # checkout, make grade, a test's step, report, JUnit
+    steps[2:3] = [fill(steps[2], test=t, id=i, points=p) for (t, p), i in ids.items()]
+    for step in steps[2:-2]:
+        step["with"]["max-score"] = int(step["with"]["max-score"])     # a number in JSON
+    steps[-2]["env"] = {f"{i.upper()}_RESULTS": f"${{{{ steps.{i}.outputs.result }}}}" for i in ids.values()}
+    steps[-2]["with"]["runners"] = ",".join(ids.values())
     return (f"# Grades the {lab} lab on every push; GitHub Classroom reads each test's points\n"
             "# from the reporter. Written by make handout (tools/handout.py) in YAML's JSON form.\n"
             + json.dumps(flow, indent=1) + "\n")
@@ -238,8 +207,7 @@ def excluded(path):
 def handout(lab, out):
     if lab not in LABS:
         sys.exit(f"no lab {lab!r}; the labs are: {' '.join(LABS)}")
-    if os.path.exists(out):
-        shutil.rmtree(out)
+    shutil.rmtree(out, ignore_errors=True)
     for path in tracked_files():
         if excluded(path) or not os.path.isfile(path):
             continue
@@ -288,10 +256,8 @@ def check_lab(lab, suite, top):
     warnings = [w for w in gradelib.read(tree + ".build.log").split("\n") if "warning" in w.lower()]
     if warnings:
         problems += ["the handout builds with warnings:"] + ["  " + w for w in warnings[:5]]
-    leaks = io.StringIO()
-    with contextlib.redirect_stdout(leaks):
-        if check_tree(lab, tree):
-            problems += ["solution text left in the handout:"] + leaks.getvalue().split("\n")[:-1]
+    leaks = check_tree(lab, tree)
+    problems += ["solution text left in the handout:"] * bool(leaks) + leaks
     expected = {t.name for t in suite.tests if lab == BREAKS_ALL
                 or (t.lab in LABS and LABS.index(t.lab) >= LABS.index(lab))}
     failed = graded_failures(tree, tree + ".grade.log")
@@ -299,27 +265,141 @@ def check_lab(lab, suite, top):
     problems += [f"{t} fails, but no {lab} stub should break it" for t in sorted(failed - expected)]
     return problems, len(expected)
 
+# ---- the generated parts of docs/labs/LAB.md and LAB.zh.md --------------------
+
+GENERATED_RE = re.compile(r"(<!-- GENERATED: (\w+) -->\n).*?(?=<!-- END GENERATED -->)", re.S)
+
+def function_of(r):
+    """The C function around region r."""
+    above = reversed(gradelib.read(r.path).split("\n")[:r.line])
+    return next(m[1] for m in map(re.compile(r"[a-z_][^=;(]*\b(\w+)\(").match, above) if m)
+
+def table(head, rows):
+    return "".join(f"| {' | '.join(row)} |\n" + ("|---" * len(head) + "|\n") * (row is head)
+                   for row in [head] + rows)
+
+def doc_section(name, lab, lang, data):
+    """The text of the generated section name of lab's handout in lang."""
+    say, seen, rows = data["text"][lang], set(), []
+    for r in sorted([r for r in all_regions() if r.lab == lab], key=lambda r: int(r.exercise)):
+        code = " ".join(c for c in [re.sub(r"\s*//.*", "", s).strip() for s in r.stub]
+                        if c and not re.fullmatch(r"\(void\)[^;]*;", c))
+        what = data["stubs"][f"{lab} {r.exercise} {function_of(r)}"][lang]
+        rows.append([r.exercise, f"`{r.path}`" if r.path in seen else f"[`{r.path}`](../../{r.path})",
+                     f"`{function_of(r)}`", f"`{code}`: {what}" if code else what])
+        seen.add(r.path)
+    if name == "mistakes":
+        rows = [[m[lang][:1].upper() + m[lang][1:], str(m["exercise"]), " … ".join(f"`{w}`" for w in
+                 m["words"]), say["boot"] if m["test"] == "boot" else f"`{m['test']}`"]
+                for m in data["mistakes"] if m["lab"] == lab]
+    if name != "tests":
+        return table(say[name], rows)
+    parts, late = gradelib.parse_tests("tools/grade.tests").lab_grade(lab), lambda t: t.lab != lab
+    own, again = sorted(parts[0][2], key=late), parts[1][2] if len(parts) > 1 else []
+    rows = [[f"`{t.name}`", "" if late(t) else t.exercise, str(t.points),
+             say["list"].join(x for x in [t.lab] + t.also if x != lab)] for t in own]
+    points, start = sum(t.points for t in own), sum(t.points for t in own if late(t) and lab != BREAKS_ALL)
+    total = points + len(again) * gradelib.REGRESSION_POINTS
+    text, lines = say["own"].format(lab=lab, n=len(own), points=points), [f"`Lab {lab}: {start}/{points}`"]
+    if again:
+        text += say["again"].format(n=len(again), labs=say["and"].join(LABS[:LABS.index(lab)]), lab=lab,
+                                    p=gradelib.REGRESSION_POINTS, names=say["list"].join(f"`{t.name}`" for t in again))
+        lines.append(f"`Lab {lab} regressions: {len(again)}/{len(again)}`")
+    lines = say["and"].join([say["list"].join(lines), f"`Total Score: {start + total - points}/{total}`"])
+    return table(say[name], rows) + "\n" + text + say["start"].format(lines=lines, total=total)
+
+def lab_docs(write):
+    """Regenerate the GENERATED sections (regions, tests, mistakes) of every
+    lab's handout, en and zh, from the LAB markers, the test list and DATA;
+    the files that were stale."""
+    data, stale = json.loads(gradelib.read(DATA)), []
+    keys = {f"{r.lab} {r.exercise} {function_of(r)}" for r in all_regions()}
+    require(set(data["stubs"]) == keys, DATA, f"'stubs' must describe exactly the regions: {sorted(keys)}")
+    for lab, ext in [(lab, ext) for lab in LABS for ext in (".md", ".zh.md")]:
+        path = f"docs/labs/{lab}{ext}"
+        text = gradelib.read(path)
+        require(sorted(m[2] for m in GENERATED_RE.finditer(text)) == ["mistakes", "regions", "tests"], path,
+                "needs one GENERATED section each: regions, tests, mistakes")
+        new = GENERATED_RE.sub(lambda m: m[1] + doc_section(m[2], lab, ext[1:-3] or "en", data), text)
+        stale += [path] if new != text else []
+        if write and new != text:
+            gradelib.write(path, new)
+    return stale
+
+# ---- the mistakes: a student's likely errors, planted in the reference tree ----
+
+def reference_copy(tree):
+    """tree: a copy of this tree's tracked files and build, times kept, so
+    that make rebuilds only what a change touches."""
+    shutil.rmtree(tree, ignore_errors=True)
+    os.makedirs(tree)
+    built = ["bin", "obj/kern", "obj/ulib", "obj/user", "obj/kernel.asm"] + glob.glob("obj/*.[Sdo]")
+    subprocess.run(["cp", "-a", "--parents"] + [f for f in tracked_files() + built if os.path.exists(f)]
+                   + [tree], check=True)
+
+def check_mistake(m, top, log):
+    """Plant mistake m (DATA) in a copy of this tree, build it, and grade m's
+    test with its lab's grade (hello for "boot": the boot self-check). The
+    problems: m's old text not there exactly once, the grade passing, its
+    first FAIL block (a failed line, the lines under it) not m's test's or
+    without m's words."""
+    tree = os.path.join(top, "mistake-" + m["id"])
+    reference_copy(tree)
+    text = gradelib.read(os.path.join(tree, m["file"]))
+    if text.count(m["old"]) != 1:
+        return [f"{m['file']}: its old text is there {text.count(m['old'])} times, not once"]
+    gradelib.write(os.path.join(tree, m["file"]), text.replace(m["old"], m["new"]))
+    if gradelib.run_command(["make", "-s", "all"], log + ".build.log", 600, cwd=tree)[0]:
+        return [f"it does not build: {log}.build.log"]
+    env = dict(os.environ, GRADE_NOBUILD="1", GRADE_LAB=m["lab"])
+    test, head = ("hello", "the kernel's boot self-check") if m["test"] == "boot" else (m["test"],) * 2
+    gradelib.run_command(["./grade.sh", test], log + ".grade.log", 600, env=env, cwd=tree)
+    first = r"^(the kernel's boot self-check failed: |\S+: +FAIL ).*\n(    .*\n)*"    # a failed line, what is under it
+    block = (re.search(first, gradelib.read(log + ".grade.log"), re.M) or [""])[0]
+    problems = [f"the first FAIL block is not {head}'s"] * (not re.match(re.escape(head) + "[: ]", block))
+    problems += [f"the first FAIL block lacks '{w}'" for w in m["words"] if w not in block]
+    if not problems:
+        shutil.rmtree(tree)         # a failed one stays, to be looked at
+    return problems and problems + [f"log: {log}.grade.log"] + ["    " + b for b in block.split("\n")[:12]]
+
+def check_mistakes(top, ids=(), runs=1):
+    """Check each mistake (or those named) runs times; a line each; how many failed."""
+    failed = 0
+    for m in [m for m in json.loads(gradelib.read(DATA))["mistakes"] if not ids or m["id"] in ids]:
+        bad = [p for p in (check_mistake(m, top, f"{top}/mistake-{m['id']}.{k}") for k in range(runs)) if p]
+        failed += bool(bad)
+        tally = f"caught in {runs - len(bad)} of {runs} runs"
+        print(f"mistake {m['id']} ({m['lab']} {m['exercise']}): " + (f"FAILED, {tally}" if bad else
+              f"{tally} by {m['test']}: " + " ... ".join(m["words"])))
+        print("".join(f"    {line}\n" for line in (bad or [[]])[0]), end="", flush=True)
+    return failed
+
 def check_all(top="obj/handout-check"):
-    """make handout-check: every lab's handout (check_lab), then the full
-    tree passes every test. One line per lab and per problem, last "N
-    passed, M failed" (a unit: a lab or the full tree); 1 if any failed."""
+    """make handout-check: the labs' generated docs are up to date, every
+    lab's handout (check_lab), the full tree passes every test, and each
+    mistake of DATA is caught. A line per unit (the docs, a lab, the full
+    tree, a mistake) and problem, last "N passed, M failed"; 1 if any failed."""
     shutil.rmtree(top, ignore_errors=True)
     os.makedirs(top)
     if subprocess.run(["make", "-s", "all"]).returncode:
         print("handout-check: the full tree does not build\n0 passed, 1 failed")
         return 1
-    suite, failed = gradelib.parse_tests("tools/grade.tests"), 0
+    suite, stale = gradelib.parse_tests("tools/grade.tests"), lab_docs(False)
+    failed = bool(stale)
+    print(f"lab docs: FAILED: {' '.join(stale)} differ from what the LAB markers, the test list and "
+          f"{DATA} give: run make lab-docs" if stale else "lab docs: generated tables up to date")
     for lab in LABS:
         problems, n = check_lab(lab, suite, top)
         failed += bool(problems)
         print(f"handout {lab}: FAILED (logs in {top}/)" if problems else
               f"handout {lab}: builds cleanly, no solution text, fails exactly its {n} tests")
-        for p in problems:
-            print("    " + p)
+        print("".join(f"    {p}\n" for p in problems), end="")
     broken = graded_failures(".", os.path.join(top, "full.grade.log"))
     failed += bool(broken)
     print(f"full tree: FAILED: {' '.join(sorted(broken))}" if broken else "full tree: every test passes")
-    print(f"{len(LABS) + 1 - failed} passed, {failed} failed")
+    failed += check_mistakes(top)
+    units = len(LABS) + 2 + len(json.loads(gradelib.read(DATA))["mistakes"])
+    print(f"{units - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 def main(argv):
@@ -330,12 +410,14 @@ def main(argv):
     elif cmd == "regions" and not args:
         for r in all_regions():
             print(f"{r.lab} {r.exercise} {r.path}:{r.line} {r.contract[0][len('YOUR CODE:'):].strip()}")
-    elif cmd == "solution-lines" and len(args) == 1:
-        print("\n".join(sorted(solution_lines(args[0]))))
-    elif cmd == "check-tree" and len(args) == 2:
-        return 1 if check_tree(*args) else 0
     elif cmd == "check" and not args:
         return check_all()
+    elif cmd == "docs" and not args:
+        for path in lab_docs(True):
+            print(f"  GEN   {path}")
+    elif cmd == "mistakes":
+        runs, args = (int(args[1]), args[2:]) if args[:1] == ["--runs"] else (1, args)
+        return 1 if check_mistakes("obj/mistakes", args, runs) else 0
     else:
         sys.exit(__doc__)
     return 0

@@ -1,16 +1,10 @@
 #!/usr/bin/env python3
-"""make stress: faults injected, bad input thrown, load piled on; the
-kernel must stay up and lose nothing (docs/reliability.md).
-
-A run boots one program (gradelib), nproc at a time (STRESS_JOBS), and
-passes only if QEMU powers off within STRESS_LIMIT (20 s) with status 0,
-no "kernel panic" or "CORRUPTED", and "all user-mode processes have
-quit.", "cow audit pass.", "init check memory pass." (and the pass line if
-nothing was injected). One hart, so that failalloc=N fails the same
-allocation every run, except the four-hart groups. Then make grade with
-CPUS=1 (each test alone) and CPUS=4, a unit a test, and the harness's
-self-tests, a unit a check; last "N passed, M failed" (logs: obj/stress/).
-"""
+"""make stress (docs/reliability.md): faults injected (failalloc=), bad input
+and load. Each run of tools/stress.runs, a boot of one program (on one hart,
+so that failalloc=N fails the same allocation every run, or on four), must
+power off within STRESS_LIMIT, the kernel's checks passed, nothing leaked.
+Then make grade with CPUS=1 and CPUS=4 and the harness's self-tests, a
+unit a test or check; last "N passed, M failed" (logs: obj/stress/)."""
 
 import os
 import re
@@ -26,22 +20,7 @@ LOGDIR = "obj/stress"
 LIMIT = int(os.environ.get("STRESS_LIMIT") or 20)  # a parked orphan gives up after 5 s
 JOBS = int(os.environ.get("STRESS_JOBS") or os.cpu_count() or 1)
 
-# Programs swept with failalloc=N: FIRST, LAST, STEP over the page
-# allocations each made when this list was written (a run past the last
-# injects nothing and is still checked), and extra boot arguments.
-SWEEPS = [
-    ("forktest", 1, 400, 7, ""), ("forktree", 1, 230, 5, ""), ("cowthree", 1, 40, 1, ""),
-    ("cowkernel", 1, 30, 1, ""), ("cowchain", 1, 140, 3, ""), ("cowcycles", 1, 3400, 97, ""),
-    ("cowbig", 1, 21000, 700, ""), ("dirtycow", 1, 20000, 1000, "gup_resched=1"),
-    ("fuzz", 1, 5500, 250, ""), ("forkcycle", 1, 7800, 390, ""), ("forkdeep", 1, 2200, 110, ""),
-    ("gupfork", 1, 560, 20, "dirtycow=fix2016 gup_resched=1"), ("execthreads", 1, 50, 2, ""),
-    ("threadgroup", 1, 31000, 1000, ""), ("protnone", 1, 18, 1, ""), ("copyout", 1, 30, 1, ""),
-    ("readrace", 1, 86, 1, "gup_resched=0 timeslice=100"), ("killipi", 1, 17, 1, ""),
-    ("forkkill", 1, 37, 1, "gup_resched=0 timeslice=100"), ("refrace", 1, 12800, 640, ""),
-    ("groupreap", 1, 25, 1, "gup_resched=0 timeslice=100"), ("unmapflush", 1, 21600, 900, "pagepoison"),
-]
-EVERY = [2, 3, 5, 7, 11, 17, 31, 64, 127, 257]
-RANDOM_MODES = ["rand:1:2", "rand:2:2", "rand:3:10", "rand:4:10", "rand:5:30", "rand:6:30"]
+RUNS = "tools/stress.runs"                  # the runs (data; its format at its top)
 SEVERE = [re.compile(r".*kernel panic.*"), re.compile(r".*CORRUPTED.*")]
 
 class Run:
@@ -54,64 +33,39 @@ class Run:
         self.passline = ("dirtycow: the file is safe." if prog == "dirtycow" else f"{prog} pass.") \
             if passes else None
 
-def sweep(prog, first, last, step, extra, tag="", mode=""):
-    return [Run(f"{prog}{tag}.failalloc-{n}", "128M", f"prog={prog} {mode} failalloc={n} {extra}")
-            for n in range(first, last + 1, step)]
+def expand(text):
+    """text with each {A,B,...} replaced by each choice, {F..L/S} by F, F+S, ... L."""
+    m = re.search(r"\{([^{}]*)\}", text)
+    if m is None:
+        return [text]
+    r = re.fullmatch(r"([0-9]+)\.\.([0-9]+)/([0-9]+)", m[1])
+    picks = [str(n) for n in range(int(r[1]), int(r[2]) + 1, int(r[3]))] if r else m[1].split(",")
+    return [e for pick in picks for e in expand(text[:m.start()] + pick + text[m.end():])]
 
 def groups():
-    """The runs, as [(title, [Run])] in report order."""
-    swept = [s for s in SWEEPS if os.path.exists(f"user/{s[0]}.c") or os.path.isdir(f"user/{s[0]}")]
-    fork = [Run(f"forkbomb.mem-{m}", m, "prog=forkbomb", True) for m in ("16M", "32M")]
-    fork.append(Run("forkbomb.mem-16M.cow-off", "16M", "prog=forkbomb cow=off", True))
-    fork += [Run(f"forkbomb.mem-{m}", m, "prog=forkbomb", True) for m in ("128M", "256M")]
-    fork += [Run(p + tag, "128M", f"prog={p} {arg}", True)
-             for p in ("forkcycle", "forkdeep") for tag, arg in (("", ""), (".cow-off", "cow=off"))]
-    fuzz = [Run("fuzz", "128M", "prog=fuzz", True), Run("fuzz.cow-off", "128M", "prog=fuzz cow=off", True)]
-    fuzz += [Run(f"fuzz.seed-{k}", "128M", f"prog=fuzz fuzzseed={k}", True) for k in range(1, 11)]
-    out = [("fork stress, nothing injected", fork), ("fuzz, 12 runs, nothing injected", fuzz)]
-    out += [(f"{p} failalloc={a}..{b} step {s}", sweep(p, a, b, s, x)) for p, a, b, s, x in swept]
-    out.append((f"cow=pt, {len(swept)} programs, nothing injected",
-                [Run(f"{p}.cow-pt", "128M", f"prog={p} cow=pt {x}", True) for p, _, _, _, x in swept]))
-    out.append(("cow=pt failalloc=N, a third of the steps",
-                [r for p, a, b, s, x in swept for r in sweep(p, a, b, 3 * s, x, ".cow-pt", "cow=pt")]))
-    bomb = [Run(f"forkbomb.failalloc-{n}", "16M", f"prog=forkbomb failalloc={n}") for n in range(1, 7001, 700)]
-    bomb += [Run(f"forkbomb.{m.replace(':', '-')}", "16M", f"prog=forkbomb failalloc={m}")
-             for m in ("every:50", "every:500", "rand:1:1", "rand:2:5")]
-    out.append(("forkbomb (16M) failalloc=N, every, rand", bomb))
-    out.append((f"failalloc=every:K, {len(EVERY)} values of K",
-                [Run(f"{p}.every-{k}", "128M", f"prog={p} failalloc=every:{k} {x}")
-                 for k in EVERY for p, _, _, _, x in swept]))
-    out.append((f"failalloc=rand:SEED:PCT, {len(RANDOM_MODES)} seeds",
-                [Run(f"{p}.{m.replace(':', '-')}", "128M", f"prog={p} failalloc={m} {x}")
-                 for m in RANDOM_MODES for p, _, _, _, x in swept]))
-    return out + smp_groups()
-
-def smp_groups():
-    """Parallel runs on four harts (more than this machine may have cores)."""
-    run = lambda name, mem, args, passes=True: Run(name, mem, args, passes, harts=4)
-    whole = [run(f"smpstress.cpus4.{n}", "128M", "prog=smpstress") for n in range(1, 5)]
-    whole += [run("smpstress.cpus4.cow-pt", "128M", "prog=smpstress cow=pt"),
-              run("smpfork.cpus4", "128M", "prog=smpfork")]
-    whole += [run(f"{p}.cpus4", "128M", f"prog={p}")
-              for p in ("forkcycle", "forkdeep", "threadgroup", "execthreads", "gupfork", "killipi",
-                        "refrace")]
-    whole += [run(f"{p}.cpus4", "128M", f"prog={p} gup_resched=0 timeslice=100")
-              for p in ("readrace", "forkkill", "groupreap")]
-    whole.append(run("unmapflush.cpus4", "128M", "prog=unmapflush pagepoison"))
-    # out of memory at a few hundred children: at the process limit four
-    # harts on two cores take longer than a parked child waits
-    whole += [run(f"forkbomb.cpus4.mem-{m}", m, "prog=forkbomb") for m in ("16M", "32M")]
-    whole += [run(f"fuzz.cpus4.seed-{k}", "128M", f"prog=fuzz fuzzseed={k}") for k in range(1, 5)]
-    whole += [run(f"dirtycow.cpus4.{f}", "128M", f"prog=dirtycow dirtycow={f} parallel")
-              for f in ("fix2016", "fix2022")]
-    swept = [run(f"smpstress.cpus4.failalloc-{n}", "128M", f"prog=smpstress failalloc={n}", False)
-             for n in range(1, 4201, 150)]
-    swept += [run(f"fuzz.cpus4.failalloc-{n}", "128M", f"prog=fuzz failalloc={n}", False)
-              for n in range(1, 5501, 500)]
-    swept += [run(f"refrace.cpus4.failalloc-{n}", "128M", f"prog=refrace failalloc={n}", False)
-              for n in range(1, 12801, 1600)]
-    return [("4 harts, nothing injected", whole),
-            ("4 harts, smpstress, fuzz and refrace failalloc=N", swept)]
+    """The runs of RUNS, as [(title, [Run])] in report order."""
+    sweeps, out, names = [], {}, set()
+    for line in [line for line in gradelib.read(RUNS).split("\n") if line.strip() and line[0] != "#"]:
+        if line.startswith("sweep "):
+            p, first, last, step, *extra = line.split()[1:]
+            if os.path.exists(f"user/{p}.c") or os.path.isdir(f"user/{p}"):
+                sweeps.append({"%p": p, "%f": first, "%l": last, "%s": step, "%S": str(3 * int(step)),
+                               "%x": " ".join(extra)})
+            continue
+        if line.count("|") != 4:
+            sys.exit(f"{RUNS}: want 'GROUP | HARTS | MEMORY | WANTS | BOOT ARGUMENTS', not: {line}")
+        for sweep in sweeps if "%p" in line else [{}]:
+            fill = lambda text: re.sub(r"%[pflsSx]", lambda m: sweep[m[0]], text)
+            title, harts, mems, wants, args = [fill(f).strip() for f in line.split("|")]
+            for mem, arg in [(m, a) for m in expand(mems) for a in expand(args)]:
+                name = ".".join(w.replace("prog=", "").replace(":", "-").replace("=", "-") for w in arg.split())
+                name += f".mem-{mem}" * (mem != "128M") + f".cpus{harts}" * (harts != "1")
+                base, k = name, 1
+                while name in names:        # a run listed twice (smpstress)
+                    name, k = f"{base}.{k + 1}", k + 1
+                names.add(name)
+                out.setdefault(title, []).append(Run(name, mem, arg, wants == "pass", int(harts)))
+    return list(out.items())
 
 def check(run):
     """Boot run and judge it: returns (verdict, stats) with stats the faults
@@ -137,8 +91,7 @@ class Tally:
     """Counts units and adds up the runs' figures."""
 
     def __init__(self):
-        self.passed = self.failed = 0
-        self.stats = [0] * 5
+        self.passed, self.failed, self.stats = 0, 0, [0] * 5
 
     def group(self, title, runs, results):
         """Print one group's line and its failing runs."""

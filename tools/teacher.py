@@ -3,12 +3,8 @@
   teacher.py autograder LAB       make autograder: autograder-LAB.zip for Gradescope
   teacher.py run-autograder ROOT  what the zip's run_autograder runs (ROOT /autograder)
   teacher.py grade-handins LAB DIR JOBS LIMIT REGRADE   make grade-handins ('' = default)
-
-A handin (make handin's tarball; on Gradescope, a folder holding one or the
-changed files) is applied to a fresh copy of the lab's handout; its changes
-outside what a student may change (.handout's `student` line) are put back,
-and its status says so; then the copy is built and graded (make grade
-LAB=...) under a time limit: a kernel that hangs costs only itself."""
+A handin is applied to a fresh copy of the handout, what a student may not
+change put back; the copy is built and graded under a time limit."""
 
 import contextlib
 import csv
@@ -166,7 +162,7 @@ def lab_tests(lab):
     suite = gradelib.parse_tests(os.path.join(gradelib.TOP, "tools/grade.tests"))
     if lab not in suite.labs:
         sys.exit(f"no lab {lab!r}; the labs are: {' '.join(suite.labs)}")
-    return [t for t in suite.tests if t.lab == lab]
+    return [t for _, _, tests in suite.lab_grade(lab) for t in tests]
 
 def write_scores(folder, tests):
     """folder/scores.csv: handin, each test's points, total, status."""
@@ -248,7 +244,8 @@ def run_autograder(root, limit=1800):
             suite = gradelib.parse_tests(os.path.join(tree, "tools/grade.tests"))
             results = {"score": 0, "output": "", "tests": [
                 {"name": t.name, "score": 0, "max_score": t.points, "status": "failed",
-                 "output": status, "visibility": "visible"} for t in suite.tests if t.lab == lab]}
+                 "output": status, "visibility": "visible"}
+                for _, _, tests in suite.lab_grade(lab) for t in tests]}
     results["output"] = f"handin: {status}\n{results.get('output', '')}"
     gradelib.write(os.path.join(root, "results/results.json"), json.dumps(results, indent=1) + "\n")
     print(f"run_autograder: {results['score']} points; {status}")

@@ -176,6 +176,12 @@ int main(void) {
         static char now[PGSIZE];
         read_file(now);
         cprintf("CORRUPTED after %d tries: %s now begins \"%.20s\"\n", corrupted_at, PATH, now);
+        bool fix2016 = bootarg_has("dirtycow=fix2016");    /* which falls to hugedirty */
+        if (!bootarg_has("dirtycow=vulnerable") && !(fix2016 && bootarg_has("hugedirty"))) {
+            cprintf("dirtycow: FAIL: under the %s rule a forced write reached the file: a lookup "
+                    "wrote through a read-only PTE that mapped the file's page, not its private "
+                    "copy\n", fix2016 ? "2016" : "2022");
+        }
         return 0;
     }
     cprintf("intact after %d tries (%d madvise rounds): %s is unchanged\n", tries, rounds, PATH);

@@ -72,8 +72,9 @@ static void __noreturn watch_counter(void) {
     while (gettime_msec() - start < WATCH_MSEC) {
         int now = *counter;
         if (now != first) {
-            cprintf("smpfork: FAIL: pid %d's counter moved from %d to %d after fork\n",
-                    getpid(), first, now);
+            cprintf("smpfork: FAIL: pid %d saw its memory change after fork (%d -> %d): a parent "
+                    "thread's stores reached the page they share (no TLB flush at fork, no remote "
+                    "shootdown, or a PTE left writable)\n", getpid(), first, now);
             exit(1);
         }
     }
@@ -107,7 +108,9 @@ static int fork_while_writing(void) {
     assert(tid > 0);
     for (int i = 0; i < FORKS; i++) {
         if (!changes(counter, *counter)) {  /* the writer is running, and we see it */
-            cprintf("smpfork: FAIL: the writer's stores stopped showing (fork %d)\n", i);
+            cprintf("smpfork: FAIL: before fork %d this thread stopped seeing the writer thread's "
+                    "stores: a hart kept a stale translation (no TLB shootdown after the "
+                    "copy-on-write copy)\n", i);
             exit(1);
         }
         elsewhere += other_hart != getcpu();
@@ -132,6 +135,9 @@ static int reader(void *arg) {
     while (*flag == 0) {
         reads++;
         if (gettime_msec() - start > GIVE_UP_MSEC) {
+            cprintf("smpfork: FAIL: a reader thread on hart %d never saw its process's store after "
+                    "fork (%d ms): its hart kept a stale translation (no TLB shootdown after the "
+                    "copy-on-write copy)\n", other_hart, GIVE_UP_MSEC);
             return 1;
         }
     }
@@ -153,7 +159,9 @@ static int store_while_reading(void) {
         }
         assert(pid > 0);
         if (!changes(&reads, reads)) {      /* it has read the page since the fork */
-            cprintf("smpfork: FAIL: the reader's count stopped showing (store %d)\n", i);
+            cprintf("smpfork: FAIL: after fork %d this thread stopped seeing the reader thread's "
+                    "stores: a hart kept a stale translation (no TLB shootdown after the "
+                    "copy-on-write copy)\n", i);
             exit(1);
         }
         elsewhere += other_hart != getcpu();
@@ -176,7 +184,8 @@ int main(void) {
     cprintf("smpfork: %d remote TLB flushes\n",
             (int)(after.tlb_shootdowns - before.tlb_shootdowns));
     if (changed != 0 || missed != 0) {
-        cprintf("smpfork: FAIL\n");
+        cprintf("smpfork: FAIL: %d children saw their memory change, %d stores never seen\n",
+                changed, missed);
         return 1;
     }
     cprintf("smpfork pass.\n");
