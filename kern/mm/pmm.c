@@ -110,24 +110,31 @@ static void global_free(struct Page *base, size_t n) {
     spin_unlock(&pmm_lock);
 }
 
-/* Move up to n pages from cache c to the manager's lists (c's lock held). */
+/* Move up to n pages from cache c to the manager's lists (c's lock held; pmm_lock once). */
 static void cache_drain(struct page_cache *c, size_t n) {
+    spin_lock(&pmm_lock);
     while (n-- > 0 && c->count > 0) {
         list_entry_t *le = list_next(&c->pages);
         list_del(le);
         c->count--;
-        global_free(le2page(le, page_link), 1);
+        pmm_manager->free_pages(le2page(le, page_link), 1);
+        mark_free(le2page(le, page_link), 1, true);     /* (the manager clears a page's flags) */
     }
+    spin_unlock(&pmm_lock);
 }
 
-/* A page from this hart's cache, refilled from the lists if empty; or NULL. */
+/* A page from this hart's cache, refilled with a batch from the lists if empty; or NULL. */
 static struct Page *cache_alloc(void) {
     struct page_cache *c = &mycpu()->page_cache;
     struct Page *page;
     spin_lock(&c->lock);
-    while (c->count < PAGE_CACHE_BATCH && (page = global_alloc(1)) != NULL) {
-        list_add_before(&c->pages, &page->page_link);
-        c->count++;
+    if (c->count == 0) {
+        spin_lock(&pmm_lock);
+        while (c->count < PAGE_CACHE_BATCH && (page = pmm_manager->alloc_pages(1)) != NULL) {
+            list_add_before(&c->pages, &page->page_link);
+            c->count++;
+        }
+        spin_unlock(&pmm_lock);
     }
     page = NULL;
     if (c->count > 0) {
