@@ -20,7 +20,7 @@
  * table and every address space and compares every page's count
  * exactly; it runs at the end of every program. The audit as an address
  * space is torn down (cow_audit_unmap and its kin, called by
- * unmap_range and free_pgtables when an mmu_gather asks) checks each PTE
+ * unmap_range (unmap.c) when an mmu_gather asks) checks each PTE
  * as it is unmapped: the rules above, and that its page's count still
  * includes this mapping and the page's other holds, so a missing
  * reference shows at the exit where its mapping ends. It costs nothing

@@ -81,7 +81,7 @@ void cow_audit_broken(uint32_t bad, uintptr_t va, pte_t pte);
 /*
  * The area of the unmapping's address space that covers all of [va, end)
  * (NULL if none does, or its areas are not known): one lookup for a run
- * of PTEs (pgtable.c's unmap_ptes), instead of one each.
+ * of PTEs (unmap.c's unmap_ptes), instead of one each.
  */
 static inline const struct vma_struct *cow_audit_run_area(struct mmu_gather *tlb, uintptr_t va,
                                                           uintptr_t end) {
@@ -92,7 +92,7 @@ static inline const struct vma_struct *cow_audit_run_area(struct mmu_gather *tlb
 /*
  * The PTE for va was unmapped; its page's count is now `others`: the
  * rules, if the unmapping is audited. run_area: the area that covers
- * the run va lies in, or NULL to look it up. (pgtable.c's zap_pte.)
+ * the run va lies in, or NULL to look it up. (unmap.c's zap_pte.)
  */
 static inline void cow_audit_unmap(struct mmu_gather *tlb, uintptr_t va, pte_t pte,
                                    const struct Page *page, int others,

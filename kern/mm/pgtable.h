@@ -7,7 +7,8 @@
 /*
  * Page tables (pgtable.c): finding and creating the PTE of an address,
  * mapping and unmapping pages with their reference counts, fork's
- * copy_range, and one walk over a whole table.
+ * copy_range, and one walk over a whole table; unmap.c tears ranges
+ * down.
  *
  * Every store into a user PTE goes through set_pte or pte_upgrade, and
  * every reference a user PTE holds is taken with page_ref_map and given
@@ -76,11 +77,13 @@ void tlb_invalidate_local(uintptr_t va);                        /* this hart's o
 void tlb_init(void);
 size_t tlb_shootdowns(void);                                    /* remote flushes since boot */
 
+/* unmap.c: tearing ranges down (pages and tables freed after tlb_finish_mmu's flush) */
 void unmap_ptes(pte_t *ptes, size_t n, uintptr_t va, struct mmu_gather *tlb);  /* ptes[0] maps va */
 int unshare_partial(pde_t *pgdir, uintptr_t start, uintptr_t end);  /* before unmapping */
 void unmap_range(struct mmu_gather *tlb, uintptr_t start, uintptr_t end);
-void free_pgtables(pde_t *pgdir, uintptr_t start, uintptr_t end, bool audit);  /* must be empty */
+void free_pgtables(pde_t *pgdir, uintptr_t start, uintptr_t end);  /* must be empty */
 void free_empty_tables(struct mmu_gather *tlb, uintptr_t start, uintptr_t end);  /* munmap's */
+
 int copy_range(pde_t *to, pde_t *from, uintptr_t start, uintptr_t end, bool share);
 
 /* What walk_pgdir calls for each present entry (any may be NULL); arg is passed on. */

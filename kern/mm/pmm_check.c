@@ -34,7 +34,7 @@ void check_pgdir(void) {
     assert(page_ref(p1) == 1);
     page_remove(boot_pgdir, va2);                           /* frees p1 */
     assert(get_page(boot_pgdir, va1, NULL) == NULL && get_page(boot_pgdir, va2, NULL) == NULL);
-    free_pgtables(boot_pgdir, USERBASE, USERTOP, false);
+    free_pgtables(boot_pgdir, USERBASE, USERTOP);
     assert(nr_free_pages() == before);
     cprintf("check_pgdir() succeeded!\n");
 }
@@ -64,6 +64,6 @@ void check_boot_pgdir(void) {
     strcpy((char *)USERBASE, "ucore: Hello world!!");
     assert(strcmp(page2kva(p), "ucore: Hello world!!") == 0);
     page_remove(boot_pgdir, USERBASE);
-    free_pgtables(boot_pgdir, USERBASE, USERTOP, false);
+    free_pgtables(boot_pgdir, USERBASE, USERTOP);
     cprintf("check_boot_pgdir() succeeded!\n");
 }
