@@ -11,9 +11,10 @@
  * processes on the other harts do the same to the same count at the
  * same moments. A count that loses an update on the way (a plain
  * load-add-store, say) ends wrong: the audit names the page, at the
- * exit that finds it too low ("has ref R but a mapping ...") or after
- * the program ("has ref N but M mappings"), or the kernel frees the page
- * it holds for good. A correct count ends where it began.
+ * exit that finds it too low ("page's count leaves out this mapping or
+ * another hold") or after the program ("has ref N but M mappings"), or
+ * the kernel frees the page it holds for good. A correct count ends
+ * where it began.
  */
 
 #define PGSIZE    4096
