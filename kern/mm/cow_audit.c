@@ -74,7 +74,7 @@ void cow_audit_broken(uint32_t bad, uintptr_t va, pte_t pte) {
 /* The full audit's rules for one user leaf PTE of mm (vma: its area, looked up). */
 static void check_leaf(const struct vma_struct *vma, uintptr_t va, pte_t pte, bool in_shared) {
     struct Page *page = pte2page(pte);
-    uint32_t bad = audit_pte_problems(vma, true, pte, page, page_ref(page) - 1, in_shared);
+    uint32_t bad = audit_pte_problems(vma, true, pte, page->flags, page_ref(page) - 1, in_shared);
     if (bad != 0) {
         cow_audit_broken(bad, va, pte);
     }

@@ -32,14 +32,15 @@ static inline int audit_other_holds(uint32_t page_flags) {
 }
 
 /*
- * The rules broken by PTE pte (a valid 4 KiB leaf) of page. `others` is
- * the page's count without this mapping. With areas_known, vma is the
+ * The rules broken by PTE pte (a valid 4 KiB leaf) of a page whose flags
+ * were page_flags while this mapping still held it. `others` is the
+ * page's count without this mapping. With areas_known, vma is the
  * area the PTE lies in (NULL: none); in_shared says it is an entry of a
  * leaf table shared after fork (cow=pt), through which nobody writes.
  */
 static inline uint32_t audit_pte_problems(const struct vma_struct *vma, bool areas_known, pte_t pte,
-                                          const struct Page *page, int others, bool in_shared) {
-    uint32_t flags = page->flags, bad = 0;
+                                          uint32_t page_flags, int others, bool in_shared) {
+    uint32_t flags = page_flags, bad = 0;
     bool area_readonly = areas_known && (vma == NULL || !(vma->vm_flags & VM_WRITE));
     if (!(flags & AUDIT_PAGE_FLAGS) && (pte & (PTE_W | PTE_U)) == PTE_U && !area_readonly &&
         others >= 0) {
@@ -90,16 +91,19 @@ static inline const struct vma_struct *cow_audit_run_area(struct mmu_gather *tlb
 }
 
 /*
- * The PTE for va was unmapped; its page's count is now `others`: the
- * rules, if the unmapping is audited. run_area: the area that covers
- * the run va lies in, or NULL to look it up. (unmap.c's zap_pte.)
+ * The PTE for va was unmapped; its page's count is now `others`, and its
+ * flags were page_flags before the count dropped (after, another holder
+ * may free the page at once, on another hart): the rules, if the
+ * unmapping is audited. run_area: the area that covers the run va lies
+ * in, or NULL to look it up. (unmap.c's zap_pte.)
  */
 static inline void cow_audit_unmap(struct mmu_gather *tlb, uintptr_t va, pte_t pte,
-                                   const struct Page *page, int others,
+                                   uint32_t page_flags, int others,
                                    const struct vma_struct *run_area) {
     const struct vma_struct *vma = run_area != NULL ? run_area :
                                    tlb->areas != NULL ? audit_area(tlb, va) : NULL;
-    uint32_t bad = audit_pte_problems(vma, tlb->areas != NULL, pte, page, others, tlb->in_shared);
+    uint32_t bad = audit_pte_problems(vma, tlb->areas != NULL, pte, page_flags, others,
+                                      tlb->in_shared);
     if (bad != 0) {
         cow_audit_broken(bad, va, pte);
     }

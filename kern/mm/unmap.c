@@ -28,11 +28,12 @@ static void zap_pte(pte_t *ptep, uintptr_t va, struct mmu_gather *tlb,
         return;
     }
     struct Page *page = pte2page(pte);
+    uint32_t flags = page->flags;       /* (the audit's: once ours is gone, a holder may free it) */
     set_pte(ptep, 0);
     tlb->unmapped++;
     int ref = page_ref_unmap(page);
     if (tlb->audit) {
-        cow_audit_unmap(tlb, va, pte, page, ref, run_area);
+        cow_audit_unmap(tlb, va, pte, flags, ref, run_area);
     }
     if (ref == 0) {
         tlb->freed++;
