@@ -9,7 +9,9 @@
 /* Interrupts off (nesting); the running hart, which cannot change until the last pop. */
 static inline struct cpu *push_off(void) {
     bool on = (read_csr(sstatus) & SSTATUS_SIE) != 0;
-    intr_disable();
+    if (on) {
+        intr_disable();     /* (only then: QEMU ends a translation block at every CSR write) */
+    }
     struct cpu *cpu = mycpu();
     if (cpu->intr_depth++ == 0) {
         cpu->intr_was_on = on;
