@@ -143,10 +143,10 @@ LOOP_RUNS = [("icount", 1), ("wall", 1), ("wall", 2), ("icount", 2)]
 
 def print_loops(t):
     """forkloop's rounds t[(name, currency, harts)], as a table: us a round."""
-    print("\nforkloop: us a round (-icount runs harts in turn: only wall clock shows a second hart's gain)")
     heads = ["loop"] + [f"{'i' if c == 'icount' else 'w'} {h}h" for c, h in LOOP_RUNS]
     rows = [[name] + [us(t.get((name, c, h), float("nan")) * 1000) for c, h in LOOP_RUNS] for name in LOOPS]
-    table("", heads, rows)
+    table("forkloop: us a round (-icount runs harts in turn: only wall clock shows a second hart's gain)",
+          heads, rows)
 
 def loop_targets(t):
     """docs/perf.md's targets on forkloop: [(name, value, op, limit)]."""

@@ -33,14 +33,14 @@ static inline int audit_other_holds(uint32_t page_flags) {
 
 /*
  * The rules broken by PTE pte (a valid 4 KiB leaf) of a page whose flags
- * were page_flags while this mapping still held it. `others` is the
+ * were `flags` while this mapping still held it. `others` is the
  * page's count without this mapping. With areas_known, vma is the
  * area the PTE lies in (NULL: none); in_shared says it is an entry of a
  * leaf table shared after fork (cow=pt), through which nobody writes.
  */
 static inline uint32_t audit_pte_problems(const struct vma_struct *vma, bool areas_known, pte_t pte,
-                                          uint32_t page_flags, int others, bool in_shared) {
-    uint32_t flags = page_flags, bad = 0;
+                                          uint32_t flags, int others, bool in_shared) {
+    uint32_t bad = 0;
     bool area_readonly = areas_known && (vma == NULL || !(vma->vm_flags & VM_WRITE));
     if (!(flags & AUDIT_PAGE_FLAGS) && (pte & (PTE_W | PTE_U)) == PTE_U && !area_readonly &&
         others >= 0) {

@@ -102,23 +102,32 @@ static struct Page *global_alloc(size_t n) {
     return page;
 }
 
+/* Put n pages on the manager's lists, marked free (pmm_lock held). */
+static void manager_free(struct Page *base, size_t n) {
+    pmm_manager->free_pages(base, n);
+    mark_free(base, n, true);           /* (the manager clears a page's flags) */
+}
+
 /* Give n free pages back to the manager's lists. */
 static void global_free(struct Page *base, size_t n) {
     spin_lock(&pmm_lock);
-    pmm_manager->free_pages(base, n);
-    mark_free(base, n, true);           /* (the manager clears a page's flags) */
+    manager_free(base, n);
     spin_unlock(&pmm_lock);
+}
+
+/* The first page of cache c, taken out (c's lock held; c is not empty). */
+static struct Page *cache_pop(struct page_cache *c) {
+    list_entry_t *le = list_next(&c->pages);
+    list_del(le);
+    c->count--;
+    return le2page(le, page_link);
 }
 
 /* Move up to n pages from cache c to the manager's lists (c's lock held; pmm_lock once). */
 static void cache_drain(struct page_cache *c, size_t n) {
     spin_lock(&pmm_lock);
     while (n-- > 0 && c->count > 0) {
-        list_entry_t *le = list_next(&c->pages);
-        list_del(le);
-        c->count--;
-        pmm_manager->free_pages(le2page(le, page_link), 1);
-        mark_free(le2page(le, page_link), 1, true);     /* (the manager clears a page's flags) */
+        manager_free(cache_pop(c), 1);
     }
     spin_unlock(&pmm_lock);
 }
@@ -136,13 +145,7 @@ static struct Page *cache_alloc(void) {
         }
         spin_unlock(&pmm_lock);
     }
-    page = NULL;
-    if (c->count > 0) {
-        list_entry_t *le = list_next(&c->pages);
-        list_del(le);
-        c->count--;
-        page = le2page(le, page_link);
-    }
+    page = c->count > 0 ? cache_pop(c) : NULL;
     spin_unlock(&c->lock);
     return page;
 }
